@@ -1,0 +1,120 @@
+"""Availability is a result, not a failure.
+
+Every (source, month) ends with one status and a reason a board member can read:
+
+* ``available``   - arrived, validated, loaded, complete
+* ``incomplete``  - arrived and loaded, but fails a completeness check
+* ``late``        - not arrived, and its delivery deadline has not passed
+* ``unavailable`` - not arrived after the deadline, or a declared outage
+* ``rejected``    - arrived, failed critical validation; kept in quarantine
+
+The decisions here are pure functions of their inputs; "now" is the Airflow
+run's date, passed in, never read from the clock.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safer_communities.periods import Month
+    from safer_communities.registry import DistrictCollapse, NoLocationShare, Source
+
+STATUSES = ("available", "incomplete", "late", "unavailable", "rejected")
+
+
+@dataclass(frozen=True)
+class Status:
+    status: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+
+def deadline(source: Source, month: Month) -> date:
+    return month.end + timedelta(days=source.deadline_days_after_period_end)
+
+
+def outage_status(source: Source, month: Month) -> Status | None:
+    outage = source.outage_for(month)
+    if outage is None:
+        return None
+    return Status("unavailable", f"Declared outage {outage.first} to {outage.last}: {outage.reason}")
+
+
+def missing_status(source: Source, month: Month, as_of: date, why: str) -> Status:
+    """A file that has not arrived is late until its deadline, unavailable after it."""
+    due = deadline(source, month)
+    if as_of <= due:
+        return Status("late", f"Not delivered yet ({why}); due by {due.isoformat()}.")
+    return Status("unavailable", f"Not delivered by the deadline {due.isoformat()} ({why}).")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    passed: bool
+    detail: str
+
+
+def check_no_location_share(rule: NoLocationShare, no_location: int, total: int) -> CheckResult:
+    share = no_location / total if total else 0.0
+    passed = share <= rule.max_share
+    detail = (
+        f"{no_location:,} of {total:,} rows ({share:.1%}) have no location; "
+        f"{'within' if passed else 'above'} the {rule.max_share:.0%} limit"
+    )
+    return CheckResult(rule.check, passed, detail)
+
+
+def check_district_collapse(
+    rule: DistrictCollapse, month: Month, counts: dict[str, dict[Month, int]], names: dict[str, str]
+) -> CheckResult:
+    """Flag districts whose count this month fell below a share of their own recent median.
+
+    ``counts`` maps district code to {month: count} for this month and earlier
+    ones; only the ``history_months`` before this month form the median, and a
+    district needs ``min_history_months`` of them to be judged.
+    """
+    collapsed, unjudged = [], []
+    for code in sorted(counts):
+        by_month = counts[code]
+        history = [
+            by_month[m] for m in (month.shift(-i) for i in range(1, rule.history_months + 1)) if m in by_month
+        ]
+        if len(history) < rule.min_history_months:
+            unjudged.append(names.get(code, code))
+            continue
+        median = statistics.median(history)
+        current = by_month.get(month, 0)
+        if median > 0 and current < rule.min_ratio_to_median * median:
+            collapsed.append(f"{names.get(code, code)} {current} against a median of {median:g}")
+    if collapsed:
+        return CheckResult(
+            rule.check, False, f"recorded crime collapsed in {len(collapsed)} district(s): " + "; ".join(collapsed)
+        )
+    if unjudged and len(unjudged) == len(counts):
+        return CheckResult(rule.check, True, "not judged: fewer than "
+                           f"{rule.min_history_months} earlier months loaded")
+    return CheckResult(rule.check, True, "no district fell below "
+                       f"{rule.min_ratio_to_median:.0%} of its recent median")
+
+
+def loaded_status(checks: list[CheckResult], rows_loaded: int, rows_quarantined: int, warnings: int) -> Status:
+    """The status of a month that was loaded: available, or incomplete naming the failed checks."""
+    notes = []
+    if rows_quarantined:
+        notes.append(f"{rows_quarantined:,} rows quarantined")
+    if warnings:
+        notes.append(f"{warnings} validation warning(s)")
+    failed = [check for check in checks if not check.passed]
+    if failed:
+        reason = "Incomplete: " + "; ".join(check.detail for check in failed)
+        return Status("incomplete", reason + (f" ({', '.join(notes)})." if notes else "."))
+    suffix = f" ({', '.join(notes)})" if notes else ""
+    return Status("available", f"Loaded {rows_loaded:,} rows{suffix}.")

@@ -1,0 +1,309 @@
+"""The ingestion steps every source goes through, for the months of one period.
+
+    check_availability -> pull -> validate -> load -> record_status
+
+Each step takes and returns a list of month states (plain dicts, so they travel
+as XCom between Airflow tasks). A month whose status is decided early (a
+declared outage, a file not delivered, a rejected file) is carried through the
+later steps untouched and still gets its status recorded: an unavailable month
+is a successful run. Sources differ only by what the registry declares.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from safer_communities import availability, landing
+from safer_communities.availability import Status
+from safer_communities.contracts import Contract, load_contract, parse_csv
+from safer_communities.periods import Month, parse_period
+from safer_communities.registry import DistrictCollapse, NoLocationShare, Source, get_source
+from safer_communities.settings import SQL_DIR, home
+from safer_communities.transports import NotDelivered, TransferError, transport_for
+from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file
+
+log = logging.getLogger(__name__)
+AUDIT_SQL = SQL_DIR / "audit"
+
+
+@dataclass
+class MonthState:
+    source: str
+    period: str
+    status: str | None = None
+    reason: str | None = None
+    sha256: str | None = None
+    original_name: str | None = None
+    landing_path: str | None = None
+    validated_path: str | None = None
+    load_batch_id: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def month(self) -> Month:
+        return Month.parse(self.period)
+
+    @property
+    def open(self) -> bool:
+        return self.status is None
+
+    def decide(self, status: Status) -> None:
+        self.status, self.reason = status.status, status.reason
+        log.info("%s %s: %s - %s", self.source, self.period, status.status, status.reason)
+
+
+def _states(states: list[dict]) -> list[MonthState]:
+    return [MonthState(**state) for state in states]
+
+
+def _dicts(states: list[MonthState]) -> list[dict]:
+    return [asdict(state) for state in states]
+
+
+def _now() -> datetime:
+    """Wall-clock time, for audit timestamps only (never to choose a period)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def plan(source_name: str, period: str) -> list[dict]:
+    """One state per month of the period ('2015-04' or '2015/16 Q1')."""
+    get_source(source_name)
+    return _dicts([MonthState(source_name, str(month)) for month in parse_period(period)])
+
+
+def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
+    """Decide what can be decided before pulling: declared outages, months not yet published."""
+    result = _states(states)
+    for state in result:
+        source = get_source(state.source)
+        outage = availability.outage_status(source, state.month)
+        if outage:
+            state.decide(outage)
+            continue
+        try:
+            transport_for(source).check_published(state.month)
+        except NotDelivered as why:
+            state.decide(availability.missing_status(source, state.month, as_of, str(why)))
+    return _dicts(result)
+
+
+def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
+    result = _states(states)
+    for state in result:
+        if not state.open:
+            continue
+        source = get_source(state.source)
+        part = landing.incoming(state.source, state.period)
+        try:
+            fetched = transport_for(source).fetch(state.month, part)
+        except NotDelivered as why:
+            part.unlink(missing_ok=True)
+            state.decide(availability.missing_status(source, state.month, as_of, str(why)))
+            continue
+        except TransferError as error:
+            part.unlink(missing_ok=True)
+            state.decide(availability.missing_status(source, state.month, as_of, f"download failed: {error}"))
+            record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
+            raise
+        landed = landing.land(part, state.source, state.period, Path(fetched.original_name).suffix)
+        state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
+        if landed.already_landed:
+            log.info("%s %s: identical to a file landed before (sha256 %s)", state.source, state.period, landed.sha256)
+        with warehouse.begin() as connection:
+            run_sql_file(
+                connection,
+                AUDIT_SQL / "record_pull.sql",
+                {
+                    "source": state.source, "period": state.period, "sha256": landed.sha256,
+                    "bytes": landed.bytes, "rows": landed.rows, "original_name": fetched.original_name,
+                    "origin": fetched.origin, "landing_path": str(landed.path), "pulled_at": _now(),
+                    "run_id": run_id,
+                },
+            )
+    return _dicts(result)
+
+
+def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """Parse and validate each pulled file; record every rule's result and every quarantined row."""
+    from safer_communities.validation import validate as run_validation
+
+    result = _states(states)
+    for state in result:
+        if not state.open:
+            continue
+        source = get_source(state.source)
+        contract = load_contract(source.contract)
+        parsed = parse_csv(Path(state.landing_path), contract)
+        outcome = run_validation(parsed, contract, state.month)
+        state.rows_read = outcome.rows_read
+        state.rows_quarantined = len(outcome.quarantined)
+        state.rows_loaded = len(outcome.accepted)
+        state.warnings = [r.message for r in outcome.warnings]
+        _record_validation(warehouse, state, contract, outcome, run_id)
+        if outcome.rejected:
+            kept = landing.quarantine_file(
+                Path(state.landing_path), state.source, state.period, state.original_name, outcome.rejection
+            )
+            state.decide(Status("rejected", f"Rejected: {outcome.rejection}. The file is kept at {kept}."))
+            continue
+        state.load_batch_id = uuid.uuid4().hex
+        state.validated_path = str(_write_validated(state, contract, outcome.accepted))
+    return _dicts(result)
+
+
+def _record_validation(warehouse: Warehouse, state: MonthState, contract: Contract, outcome, run_id: str) -> None:
+    now = _now()
+    with warehouse.begin() as connection:
+        keys = {"source": state.source, "period": state.period, "sha256": state.sha256}
+        run_sql_file(connection, AUDIT_SQL / "clear_validation.sql", keys)
+        bulk_copy_rows(
+            connection,
+            "audit.validation_result",
+            ["source", "period", "file_sha256", "run_id", "suite_name", "suite_version", "rule", "expectation",
+             "column_name", "severity", "scope", "success", "unexpected_count", "unexpected_lines",
+             "observed_value", "message", "validated_at"],
+            (
+                (state.source, state.period, state.sha256, run_id, contract.suite_name, contract.version,
+                 r.rule, r.expectation, r.column, r.severity, r.scope, r.success, r.unexpected_count,
+                 json.dumps(r.unexpected_lines), r.observed, r.message, now)
+                for r in outcome.results
+            ),
+        )
+        bulk_copy_rows(
+            connection,
+            "audit.quarantine",
+            ["source", "period", "file_sha256", "run_id", "line", "rules", "detail", "raw_record", "quarantined_at"],
+            (
+                (state.source, state.period, state.sha256, run_id, issue.line, issue.rule, issue.message,
+                 issue.raw, now)
+                for issue in outcome.quarantined
+            ),
+        )
+
+
+def _staging_columns(contract: Contract) -> list[str]:
+    return ["source", "period", "load_batch_id", "line", *contract.fields]
+
+
+def _write_validated(state: MonthState, contract: Contract, accepted) -> Path:
+    """The accepted rows as a CSV in staging-table column order, ready for the engine's bulk reader."""
+    folder = home() / "validated" / state.source / state.period
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{state.sha256}.csv"
+    frame = accepted.reset_index()
+    frame.columns = ["line", *contract.fields]
+    frame.insert(0, "load_batch_id", state.load_batch_id)
+    frame.insert(0, "period", state.period)
+    frame.insert(0, "source", state.source)
+    frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    return path
+
+
+def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """Replace each validated month's slice in staging and core in one transaction, then judge completeness."""
+    result = _states(states)
+    for state in result:
+        if not state.open:
+            continue
+        source = get_source(state.source)
+        contract = load_contract(source.contract)
+        params = {
+            "source": state.source,
+            "period": state.period,
+            "month_start": state.month.start,
+            "load_batch_id": state.load_batch_id,
+        }
+        from sqlalchemy import text
+
+        with warehouse.begin() as connection:
+            run_sql_file(connection, AUDIT_SQL / "replace_slice.sql", params)
+            connection.execute(
+                text(f"DELETE FROM staging.{contract.staging_table} WHERE source = :source AND period = :period"),
+                {"source": state.source, "period": state.period},
+            )
+            bulk_copy(
+                connection, f"staging.{contract.staging_table}", _staging_columns(contract), Path(state.validated_path)
+            )
+            run_sql_file(connection, SQL_DIR / "load" / f"{contract.name}.sql", params)
+            bulk_copy_rows(
+                connection,
+                "audit.load_batch",
+                ["load_batch_id", "source", "period", "file_sha256", "run_id", "rows_read", "rows_loaded",
+                 "rows_quarantined", "loaded_at"],
+                [(state.load_batch_id, state.source, state.period, state.sha256, run_id, state.rows_read,
+                  state.rows_loaded, state.rows_quarantined, _now())],
+            )
+            checks = completeness(connection, source, state.month)
+            bulk_copy_rows(
+                connection,
+                "audit.completeness_result",
+                ["source", "period", "run_id", "check_name", "passed", "detail", "checked_at"],
+                [(state.source, state.period, run_id, c.check, c.passed, c.detail, _now()) for c in checks],
+            )
+        state.decide(
+            availability.loaded_status(checks, state.rows_loaded, state.rows_quarantined, len(state.warnings))
+        )
+    return _dicts(result)
+
+
+def completeness(connection, source: Source, month: Month) -> list[availability.CheckResult]:
+    """Run the source's declared completeness checks on the slice just loaded."""
+    results = []
+    for rule in source.completeness:
+        if isinstance(rule, NoLocationShare):
+            row = query(connection, SQL_DIR / "checks" / "police_no_location.sql",
+                        {"source": source.name, "month_start": month.start})[0]
+            results.append(availability.check_no_location_share(rule, int(row["no_location"]), int(row["total"])))
+        elif isinstance(rule, DistrictCollapse):
+            rows = query(
+                connection,
+                SQL_DIR / "checks" / "police_district_counts.sql",
+                {"source": source.name, "first_month": month.shift(-rule.history_months).start,
+                 "last_month": month.start},
+            )
+            counts: dict[str, dict[Month, int]] = {}
+            names = {}
+            for row in rows:
+                names[row["district_code"]] = row["district_name"]
+                by_month = counts.setdefault(row["district_code"], {})
+                if row["month_start"] is not None:
+                    by_month[Month.parse(row["month_start"][:7])] = int(row["incidents"])
+            results.append(availability.check_district_collapse(rule, month, counts, names))
+    return results
+
+
+def record_status(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """Write each month's status to ``audit.source_status`` (and its history); return a summary."""
+    result = _states(states)
+    undecided = [state.period for state in result if state.open]
+    if undecided:
+        raise RuntimeError(f"no status was decided for {undecided}")
+    with warehouse.begin() as connection:
+        for state in result:
+            run_sql_file(
+                connection,
+                AUDIT_SQL / "record_status.sql",
+                {"source": state.source, "period": state.period, "status": state.status, "reason": state.reason,
+                 "file_sha256": state.sha256, "run_id": run_id, "decided_at": _now()},
+            )
+    return [{"source": s.source, "period": s.period, "status": s.status, "reason": s.reason} for s in result]
+
+
+def ingest(source_name: str, period: str, *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """All the steps in one call: what the DAG does task by task, for scripts, tests and the benchmark."""
+    states = plan(source_name, period)
+    states = check_availability(states, as_of=as_of)
+    states = pull(states, as_of=as_of, run_id=run_id, warehouse=warehouse)
+    states = validate(states, run_id=run_id, warehouse=warehouse)
+    states = load(states, run_id=run_id, warehouse=warehouse)
+    return record_status(states, run_id=run_id, warehouse=warehouse)

@@ -1,0 +1,72 @@
+"""The landing area: every pulled file kept immutably, named by its sha256.
+
+``landing/<source>/<month>/<sha256><suffix>``, read-only once written. A file
+whose bytes were landed before is recognised and not written again. Rejected
+files are also copied to ``quarantine/`` beside a note of why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from safer_communities.settings import home
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: Path
+    sha256: str
+    bytes: int
+    rows: int
+    already_landed: bool
+
+
+def _digest(path: Path) -> tuple[str, int, int]:
+    sha = hashlib.sha256()
+    size = newlines = 0
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    lines = newlines + (1 if size and last != b"\n" else 0)
+    return sha.hexdigest(), size, max(lines - 1, 0)  # data rows: lines after the header
+
+
+def land(fetched: Path, source: str, period: str, suffix: str) -> LandedFile:
+    """Move a freshly fetched file into the landing area; ``rows`` counts lines after the header."""
+    sha256, size, rows = _digest(fetched)
+    folder = home() / "landing" / source / period
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha256}{suffix}"
+    if target.exists():
+        fetched.unlink()
+        return LandedFile(target, sha256, size, rows, already_landed=True)
+    os.replace(fetched, target)
+    target.chmod(0o444)
+    return LandedFile(target, sha256, size, rows, already_landed=False)
+
+
+def incoming(source: str, period: str) -> Path:
+    """A fresh path to fetch into, on the same filesystem as the landing area."""
+    folder = home() / "landing" / ".incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{source}.{period}.{os.getpid()}.part"
+
+
+def quarantine_file(landed: Path, source: str, period: str, original_name: str, reason: str) -> Path:
+    """Keep a rejected file in quarantine with the reason beside it."""
+    folder = home() / "quarantine" / source / period
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{landed.stem}__{original_name}"
+    if not target.exists():
+        shutil.copyfile(landed, target)
+        target.chmod(0o444)
+    (folder / f"{landed.stem}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target

@@ -1,0 +1,119 @@
+"""Reporting periods: calendar months and UK financial-year quarters.
+
+The financial year runs 1 April to 31 March, so "2015/16 Q1" is April–June 2015.
+Every period a task works on is parsed here, from a parameter or a data interval,
+never from the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
+
+
+class PeriodError(ValueError):
+    """A period string that is neither a month nor a financial-year quarter."""
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise PeriodError(f"month {self.month} is not 1-12")
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        match = _MONTH.match(text.strip())
+        if not match:
+            raise PeriodError(f"{text!r} is not a month like '2015-04'")
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def end(self) -> date:
+        """Last day of the month."""
+        following = self.shift(1).start
+        return date.fromordinal(following.toordinal() - 1)
+
+    def shift(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def financial_year(self) -> int:
+        """The calendar year in which this month's financial year starts."""
+        return self.year if self.month >= 4 else self.year - 1
+
+    @property
+    def quarter(self) -> Quarter:
+        return Quarter(self.financial_year, (self.month - 4) % 12 // 3 + 1)
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A financial-year quarter; ``fy_start`` is the year the financial year starts."""
+
+    fy_start: int
+    number: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.number <= 4:
+            raise PeriodError(f"quarter {self.number} is not 1-4")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        match = _QUARTER.match(text.strip())
+        if not match:
+            raise PeriodError(f"{text!r} is not a financial-year quarter like '2015/16 Q1'")
+        start, end = int(match[1]), int(match[2])
+        if (start + 1) % 100 != end:
+            raise PeriodError(f"{text!r}: {match[2]} does not follow {match[1]}")
+        return cls(start, int(match[3]))
+
+    def __str__(self) -> str:
+        return f"{financial_year_label(self.fy_start)} Q{self.number}"
+
+    @property
+    def months(self) -> tuple[Month, Month, Month]:
+        first = Month(self.fy_start, 4).shift(3 * (self.number - 1))
+        return (first, first.shift(1), first.shift(2))
+
+
+def financial_year_label(fy_start: int) -> str:
+    return f"{fy_start}/{(fy_start + 1) % 100:02d}"
+
+
+def parse_period(text: str) -> tuple[Month, ...]:
+    """The months of a period given as a month ('2015-04') or a quarter ('2015/16 Q1')."""
+    text = text.strip()
+    if _MONTH.match(text):
+        return (Month.parse(text),)
+    if _QUARTER.match(text):
+        return Quarter.parse(text).months
+    raise PeriodError(f"{text!r} is neither a month like '2015-04' nor a quarter like '2015/16 Q1'")
+
+
+def month_range(first: Month, last: Month) -> list[Month]:
+    months = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = current.shift(1)
+    return months

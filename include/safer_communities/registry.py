@@ -1,0 +1,157 @@
+"""The source registry: every source declared once, in ``include/config/sources.yaml``.
+
+A source says who owns it, how it travels (transport), what it looks like
+(format and contract), how often it comes (cadence), when it is due (deadline),
+how its completeness is judged and which periods are declared outages. The file
+is checked on load; an error names the file, the source and the field.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from safer_communities.periods import Month
+from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
+
+REGISTRY_PATH = CONFIG_DIR / "sources.yaml"
+TEMPLATE_FIELDS = {"drop_dir", "month", "yyyy", "mm", "source"}
+
+
+class RegistryError(ValueError):
+    """The source registry file is missing, unreadable or breaks its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalTransport(_Strict):
+    """A folder the partner drops files into (a mounted share)."""
+
+    kind: Literal["local"]
+    location: str
+
+
+class HttpTransport(_Strict):
+    """Files served over HTTP(S); base URL and credentials come from an Airflow connection."""
+
+    kind: Literal["http"]
+    conn_id: str
+    location: str
+    publication_check: Literal["police_api", "none"] = "none"
+    timeout_seconds: float = Field(30.0, gt=0)
+    retries: int = Field(4, ge=0, le=10)
+    backoff_seconds: float = Field(1.0, ge=0)
+
+
+class NoLocationShare(_Strict):
+    check: Literal["no_location_share"]
+    max_share: float = Field(gt=0, lt=1)
+
+
+class DistrictCollapse(_Strict):
+    check: Literal["district_collapse"]
+    min_ratio_to_median: float = Field(gt=0, lt=1)
+    history_months: int = Field(6, ge=1)
+    min_history_months: int = Field(2, ge=1)
+
+
+class Outage(_Strict):
+    first: str
+    last: str
+    reason: str = Field(min_length=1)
+
+    @field_validator("first", "last")
+    @classmethod
+    def _is_month(cls, value: str) -> str:
+        Month.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Outage:
+        if Month.parse(self.last) < Month.parse(self.first):
+            raise ValueError(f"outage ends ({self.last}) before it starts ({self.first})")
+        return self
+
+    def covers(self, month: Month) -> bool:
+        return Month.parse(self.first) <= month <= Month.parse(self.last)
+
+
+class Source(_Strict):
+    name: str
+    description: str
+    owner: str = Field(min_length=1)
+    family: str
+    transport: Annotated[LocalTransport | HttpTransport, Field(discriminator="kind")]
+    format: Literal["csv"]
+    contract: str
+    cadence: Literal["monthly", "quarterly", "annual"]
+    deadline_days_after_period_end: int = Field(ge=0)
+    parameters: dict[str, str] = {}
+    completeness: list[Annotated[NoLocationShare | DistrictCollapse, Field(discriminator="check")]] = []
+    outages: list[Outage] = []
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Source:
+        known = TEMPLATE_FIELDS | set(self.parameters)
+        for _, field, _, _ in string.Formatter().parse(self.transport.location):
+            if field is not None and field not in known:
+                raise ValueError(
+                    f"transport.location uses {{{field}}}; known fields are {sorted(known)}"
+                )
+        if not (CONTRACTS_DIR / f"{self.contract}.yaml").is_file():
+            raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
+        return self
+
+    def outage_for(self, month: Month) -> Outage | None:
+        return next((outage for outage in self.outages if outage.covers(month)), None)
+
+    def location_for(self, month: Month, drop_dir: Path | str) -> str:
+        return self.transport.location.format(
+            drop_dir=drop_dir,
+            month=str(month),
+            yyyy=f"{month.year:04d}",
+            mm=f"{month.month:02d}",
+            source=self.name,
+            **self.parameters,
+        )
+
+
+def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
+    """Read and check the registry; raise :class:`RegistryError` naming what is wrong."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise RegistryError(f"{path}: cannot read the source registry: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), dict):
+        raise RegistryError(f"{path}: expected a mapping with a 'sources' key")
+    sources = {}
+    for name, body in document["sources"].items():
+        if not isinstance(body, dict):
+            raise RegistryError(f"{path}: source {name!r} must be a mapping")
+        try:
+            sources[name] = Source(name=name, **body)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(source)'}: {e['msg']}" for e in error.errors()
+            )
+            raise RegistryError(f"{path}: source {name!r}: {problems}") from error
+    return sources
+
+
+@cache
+def default_registry() -> dict[str, Source]:
+    return load_registry()
+
+
+def get_source(name: str) -> Source:
+    sources = default_registry()
+    if name not in sources:
+        raise RegistryError(f"unknown source {name!r}; the registry declares {sorted(sources)}")
+    return sources[name]

@@ -1,0 +1,203 @@
+"""How files travel: a local drop folder, or HTTP.
+
+A transport answers two questions for a month: is it published yet, and give
+me the file (written to a path we choose). A missing file is
+:class:`NotDelivered` (a status, not a failure); a broken transfer is
+:class:`TransferError` (the task fails and Airflow retries it).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from safer_communities.settings import drop_dir
+
+if TYPE_CHECKING:
+    import requests
+
+    from safer_communities.periods import Month
+    from safer_communities.registry import HttpTransport, Source
+
+log = logging.getLogger(__name__)
+
+
+class NotDelivered(Exception):
+    """The file for a month is not there (yet): the source is late or unavailable."""
+
+
+class TransferError(Exception):
+    """The file is there but could not be fetched whole: timeout, server error, truncated body."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    origin: str
+    original_name: str
+
+
+class Transport(Protocol):
+    def check_published(self, month: Month) -> None:
+        """Raise :class:`NotDelivered` if the month is known not to be published yet."""
+
+    def fetch(self, month: Month, destination: Path) -> Fetched:
+        """Write the month's file to ``destination``."""
+
+
+class LocalDrop:
+    """A folder partners drop files into (a mounted share)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def _path(self, month: Month) -> Path:
+        return Path(self.source.location_for(month, drop_dir=drop_dir()))
+
+    def check_published(self, month: Month) -> None:
+        if not self._path(month).is_file():
+            raise NotDelivered(f"no file at {self._path(month)}")
+
+    def fetch(self, month: Month, destination: Path) -> Fetched:
+        path = self._path(month)
+        if not path.is_file():
+            raise NotDelivered(f"no file at {path}")
+        shutil.copyfile(path, destination)
+        return Fetched(origin=str(path), original_name=path.name)
+
+
+class HttpSourceHook:
+    """An HTTP file source; base URL and credentials come only from the Airflow connection.
+
+    Connection: host (and schema/port), optional login/password (basic auth),
+    extra ``{"headers": {...}, "verify": true}``. Requests time out and are
+    retried with exponential backoff on 429 and 5xx (honouring Retry-After).
+    """
+
+    def __init__(self, conn_id: str, *, timeout: float = 30.0, retries: int = 4, backoff: float = 1.0) -> None:
+        self.conn_id = conn_id
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._session: requests.Session | None = None
+        self._base_url: str | None = None
+
+    def _connect(self) -> tuple[requests.Session, str]:
+        if self._session is None:
+            import requests
+            from requests.adapters import HTTPAdapter
+            from urllib3.util.retry import Retry
+
+            from safer_communities.connections import get_connection
+
+            connection = get_connection(self.conn_id)
+            if connection is None or not connection.host:
+                raise TransferError(f"HTTP connection {self.conn_id!r} is not defined (or has no host)")
+            host = connection.host
+            if "://" not in host:
+                scheme = connection.schema or "https"
+                host = f"{scheme}://{host}" + (f":{connection.port}" if connection.port else "")
+            self._base_url = host.rstrip("/") + "/"
+            retry = Retry(
+                total=self.retries,
+                connect=self.retries,
+                read=self.retries,
+                status=self.retries,
+                backoff_factor=self.backoff,
+                status_forcelist=(429, 500, 502, 503, 504),
+                allowed_methods=("GET", "HEAD"),
+                respect_retry_after_header=True,
+                raise_on_status=False,
+            )
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(max_retries=retry))
+            session.mount("https://", HTTPAdapter(max_retries=retry))
+            extra = connection.extra_dejson or {}
+            session.headers.update(extra.get("headers", {}))
+            session.verify = extra.get("verify", True)
+            if connection.login:
+                session.auth = (connection.login, connection.password or "")
+            self._session = session
+        return self._session, self._base_url
+
+    def url(self, path: str) -> str:
+        _, base = self._connect()
+        return base + path.lstrip("/")
+
+    def get(self, path: str, *, stream: bool = False) -> requests.Response:
+        import requests
+
+        session, _ = self._connect()
+        url = self.url(path)
+        try:
+            response = session.get(url, timeout=self.timeout, stream=stream)
+        except requests.RequestException as error:
+            raise TransferError(f"GET {url} failed after {self.retries} retries: {error}") from error
+        if response.status_code == 404:
+            response.close()
+            raise NotDelivered(f"GET {url} answered 404 Not Found")
+        if response.status_code >= 400:
+            response.close()
+            raise TransferError(f"GET {url} answered {response.status_code} {response.reason} after retries")
+        return response
+
+    def download(self, path: str, destination: Path) -> str:
+        """Stream a file to ``destination``; a body shorter than its Content-Length is an error."""
+        import requests
+
+        response = self.get(path, stream=True)
+        url = response.url
+        received = 0
+        try:
+            with Path(destination).open("wb") as handle:
+                for chunk in response.iter_content(chunk_size=1 << 20):
+                    handle.write(chunk)
+                    received += len(chunk)
+        except requests.RequestException as error:
+            Path(destination).unlink(missing_ok=True)
+            raise TransferError(f"GET {url}: transfer broke off after {received} bytes: {error}") from error
+        finally:
+            response.close()
+        expected = response.headers.get("Content-Length")
+        if expected is not None and int(expected) != received and "Content-Encoding" not in response.headers:
+            Path(destination).unlink(missing_ok=True)
+            raise TransferError(f"GET {url}: truncated body, {received} of {expected} bytes")
+        return url
+
+
+class HttpFiles:
+    """Monthly files over HTTP, optionally checked against the police API's list of published months."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        transport: HttpTransport = source.transport
+        self.hook = HttpSourceHook(
+            transport.conn_id,
+            timeout=transport.timeout_seconds,
+            retries=transport.retries,
+            backoff=transport.backoff_seconds,
+        )
+
+    def _path(self, month: Month) -> str:
+        return self.source.location_for(month, drop_dir="")
+
+    def check_published(self, month: Month) -> None:
+        if self.source.transport.publication_check != "police_api":
+            return
+        published = {entry["date"] for entry in self.hook.get("crimes-street-dates").json()}
+        if str(month) not in published:
+            latest = self.hook.get("crime-last-updated").json().get("date", "unknown")
+            raise NotDelivered(
+                f"{month} is not yet published by the police API (crimes-street-dates; last updated {latest})"
+            )
+
+    def fetch(self, month: Month, destination: Path) -> Fetched:
+        path = self._path(month)
+        url = self.hook.download(path, destination)
+        return Fetched(origin=url, original_name=Path(path).name)
+
+
+def transport_for(source: Source) -> Transport:
+    return LocalDrop(source) if source.transport.kind == "local" else HttpFiles(source)

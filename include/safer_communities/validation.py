@@ -1,0 +1,242 @@
+"""Validation with Great Expectations (GX Core 1.x), and our own routing of its results.
+
+The contract's rules become one GX expectation each, run on the parsed frame
+(pandas, in memory: GX's SQL path does not work on DuckDB, and the frame is
+already in hand). GX says pass or fail; the contract's severity says what that
+means: reject the file, quarantine the rows, or record a warning. GX is imported
+here, inside the function that needs it, never at DAG parse time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from safer_communities.contracts import PARSE_RULES, Contract, ParsedFile, RowIssue, Rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from safer_communities.periods import Month
+
+log = logging.getLogger(__name__)
+SAMPLE_LINES = 20
+
+
+@dataclass
+class RuleResult:
+    """One expectation's outcome, as stored in ``audit.validation_result``."""
+
+    rule: str
+    expectation: str
+    column: str | None
+    severity: str
+    scope: str
+    success: bool
+    unexpected_count: int = 0
+    unexpected_lines: list[int] = field(default_factory=list)
+    observed: str | None = None
+    message: str = ""
+
+
+@dataclass
+class Validation:
+    """What validation decided for one file."""
+
+    path: Path
+    contract: Contract
+    rows_read: int
+    results: list[RuleResult]
+    accepted: pd.DataFrame
+    quarantined: list[RowIssue]
+    rejection: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.rejection is not None
+
+    @property
+    def warnings(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+
+def _expectation(rule: Rule, contract: Contract, month: Month):
+    import great_expectations.expectations as gxe
+
+    meta = {"rule": rule.id, "severity": rule.severity, "scope": rule.scope}
+    column = rule.column
+    match rule.expect:
+        case "columns_in_order":
+            return gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names, meta=meta)
+        case "row_count_at_least":
+            return gxe.ExpectTableRowCountToBeBetween(min_value=int(rule.min), meta=meta)
+        case "equals_period":
+            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[str(month)], meta=meta)
+        case "in_set":
+            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=rule.values, meta=meta)
+        case "matches_regex":
+            return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=rule.regex, meta=meta)
+        case "unique":
+            return gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)
+        case "between":
+            return gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=rule.min, max_value=rule.max, meta=meta
+            )
+        case "not_null":
+            condition = {}
+            if rule.unless:
+                condition = {
+                    "row_condition": f"`{rule.unless.column}` != {json.dumps(rule.unless.equals)}",
+                    "condition_parser": "pandas",
+                }
+            return gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta, **condition)
+    raise AssertionError(rule.expect)
+
+
+def _run_suite(rules: list[Rule], contract: Contract, month: Month, frame: pd.DataFrame) -> list:
+    """Run the rules as one GX suite on the frame; return GX's per-expectation results."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        context.data_sources.add_pandas("extract")
+        .add_dataframe_asset("rows")
+        .add_batch_definition_whole_dataframe("whole_file")
+    )
+    suite = gx.ExpectationSuite(name=contract.suite_name)
+    for rule in rules:
+        suite.add_expectation(_expectation(rule, contract, month))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    return outcome.results
+
+
+def _rule_result(rule: Rule, gx_result) -> RuleResult:
+    result = gx_result.result or {}
+    error = (gx_result.exception_info or {}).get("exception_message")
+    lines = [int(line) for line in result.get("unexpected_index_list") or []]
+    observed = result.get("observed_value")
+    return RuleResult(
+        rule=rule.id,
+        expectation=gx_result.expectation_config.type,
+        column=rule.column,
+        severity=rule.severity,
+        scope=rule.scope,
+        success=bool(gx_result.success),
+        unexpected_count=int(result.get("unexpected_count") or 0),
+        unexpected_lines=lines,
+        observed=json.dumps(observed, default=str) if observed is not None else None,
+        message=f"GX could not evaluate the rule: {error}" if error else "",
+    )
+
+
+def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleResult) -> str:
+    """The error a partner can act on: which file, which rule, which lines and values."""
+    frame = parsed.frame
+    where = f"{parsed.path.name}: rule {rule.id} ({rule.description})"
+    if result.message:
+        return f"{where}: {result.message}"
+    if rule.expect == "columns_in_order":
+        return f"{where}: header is {parsed.header}, expected {contract.column_names}"
+    if rule.expect == "row_count_at_least":
+        return f"{where}: the file has {result.observed} data rows"
+    shown = ", ".join(
+        f"line {line} {rule.column}={_value(frame, line, rule.column)!r}"
+        for line in result.unexpected_lines[:5]
+    )
+    more = f" and {result.unexpected_count - 5} more" if result.unexpected_count > 5 else ""
+    return f"{where}: {result.unexpected_count} rows fail: {shown}{more}"
+
+
+def _value(frame: pd.DataFrame, line: int, column: str | None):
+    if column is None or line not in frame.index:
+        return None
+    value = frame.at[line, column]
+    return None if value != value else value  # NaN -> None
+
+
+def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
+    """The original text of the given lines of a file, bad bytes shown as \\xNN."""
+    wanted = {}
+    with Path(path).open("rb") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number in lines:
+                wanted[number] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+    return wanted
+
+
+def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation:
+    """Validate a parsed file against its contract for the month it was pulled for.
+
+    Critical file-scope failures reject the file; critical row-scope failures
+    quarantine the rows (each with every rule it broke); warnings and info are
+    recorded and the rows load.
+    """
+    path = parsed.path
+    results: list[RuleResult] = []
+    for parse_rule in PARSE_RULES:
+        failed = [issue.line for issue in parsed.issues if issue.rule == parse_rule.id]
+        results.append(
+            RuleResult(
+                rule=parse_rule.id,
+                expectation="parse",
+                column=None,
+                severity=parse_rule.severity,
+                scope=parse_rule.scope,
+                success=not failed,
+                unexpected_count=len(failed),
+                unexpected_lines=failed[:SAMPLE_LINES],
+            )
+        )
+    for issue in parsed.issues:
+        log.warning("%s: line %d: rule %s: %s", path.name, issue.line, issue.rule, issue.message)
+
+    frame = parsed.frame
+    table_rules = [rule for rule in contract.rules if rule.is_table_rule]
+    column_rules = [rule for rule in contract.rules if not rule.is_table_rule]
+    rejections: list[str] = []
+    quarantine: dict[int, list[tuple[str, str]]] = {}
+
+    for stage in (table_rules, column_rules):
+        if rejections or not stage:
+            break
+        for rule, gx_result in zip(stage, _run_suite(stage, contract, month, frame), strict=True):
+            result = _rule_result(rule, gx_result)
+            if not result.success:
+                evaluated = not result.message
+                description = _describe(parsed, contract, rule, result)
+                result.message = description
+                if rule.severity == "critical" and (rule.scope == "file" or not evaluated):
+                    rejections.append(description)
+                elif rule.severity == "critical":
+                    for line in result.unexpected_lines:
+                        quarantine.setdefault(line, []).append(
+                            (rule.id, f"{rule.column}={_value(frame, line, rule.column)!r}")
+                        )
+                log.warning("%s [%s]", description, rule.severity)
+            result.unexpected_lines = result.unexpected_lines[:SAMPLE_LINES]
+            results.append(result)
+
+    quarantined = list(parsed.issues)
+    if quarantine:
+        raw = raw_records(path, set(quarantine))
+        for line, broken in sorted(quarantine.items()):
+            rules = ", ".join(rule for rule, _ in broken)
+            values = "; ".join(value for _, value in broken)
+            quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
+    quarantined.sort(key=lambda issue: issue.line)
+    accepted = frame.drop(index=list(quarantine)) if not rejections else frame.iloc[0:0]
+    return Validation(
+        path=path,
+        contract=contract,
+        rows_read=parsed.rows_read,
+        results=results,
+        accepted=accepted,
+        quarantined=quarantined,
+        rejection="; ".join(rejections) or None,
+    )

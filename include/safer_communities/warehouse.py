@@ -1,0 +1,209 @@
+"""The warehouse: one SQLAlchemy engine over DuckDB (embedded default) or PostgreSQL.
+
+All SQL lives in ``sql/`` and runs unchanged on both engines. The only
+engine-specific code is :func:`bulk_copy`, the fast path for loading a CSV file:
+PostgreSQL ``COPY ... FROM STDIN`` and DuckDB's ``read_csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from safer_communities.settings import REFERENCE_DIR, SQL_DIR, WAREHOUSE_CONN_ID, home
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+
+def default_url() -> str:
+    return f"duckdb:///{home() / 'warehouse.duckdb'}"
+
+
+def url_from_connection(conn_id: str = WAREHOUSE_CONN_ID) -> str:
+    """The warehouse URL from an Airflow connection, or the embedded DuckDB file if none is set.
+
+    A ``postgres`` connection becomes ``postgresql+psycopg://``; any other
+    connection must carry ``sqlalchemy_url`` in its extra (e.g. a DuckDB file).
+    """
+    from safer_communities.connections import get_connection
+
+    connection = get_connection(conn_id)
+    if connection is None:
+        return default_url()
+    if connection.conn_type in ("postgres", "postgresql"):
+        from sqlalchemy.engine import URL
+
+        return URL.create(
+            "postgresql+psycopg",
+            username=connection.login or None,
+            password=connection.password or None,
+            host=connection.host or None,
+            port=connection.port or None,
+            database=connection.schema or None,
+        ).render_as_string(hide_password=False)
+    url = (connection.extra_dejson or {}).get("sqlalchemy_url")
+    if not url:
+        raise ValueError(
+            f"connection {conn_id!r} is of type {connection.conn_type!r} without a 'sqlalchemy_url' "
+            "in its extra; use a postgres connection or set extra.sqlalchemy_url"
+        )
+    return url
+
+
+class Warehouse:
+    """A handle on the warehouse. Open it for a task, close it when done (DuckDB allows one writer)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        if url.startswith("duckdb:///"):
+            Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url)
+
+    @classmethod
+    def from_connection(cls, conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:
+        return cls(url_from_connection(conn_id))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def migrate(self) -> None:
+        """Create schemas, tables and views (idempotent), then rebuild the reference dimensions."""
+        with self.begin() as connection:
+            for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
+                run_sql_file(connection, path)
+            load_reference(connection)
+
+    def query(self, sql: str | Path, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return query(connection, sql, params)
+
+
+def statements(path: Path) -> list[str]:
+    """The statements of a SQL file: whole-line ``--`` comments dropped; a statement ends with ``;`` at a line's end."""
+    found, current = [], []
+    for line in path.read_text().splitlines():
+        if line.lstrip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            found.append("\n".join(current).rstrip().removesuffix(";"))
+            current = []
+    found.append("\n".join(current))
+    return [statement.strip() for statement in found if statement.strip()]
+
+
+def run_sql_file(connection: Connection, path: Path, params: dict[str, Any] | None = None) -> None:
+    from sqlalchemy import text
+
+    for statement in statements(path):
+        used = {key: value for key, value in (params or {}).items() if f":{key}" in statement}
+        connection.execute(text(statement), used)
+
+
+def query(connection: Connection, sql: str | Path, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    from sqlalchemy import text
+
+    statement = statements(sql)[0] if isinstance(sql, Path) else sql
+    return [dict(row._mapping) for row in connection.execute(text(statement), params or {})]
+
+
+def bulk_copy(connection: Connection, table: str, columns: list[str], csv_path: Path) -> None:
+    """Append a headed CSV file to a table with the engine's own bulk reader.
+
+    Empty unquoted fields are NULL on both engines.
+    """
+    if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
+        raise ValueError(f"not a safe identifier: {table} {columns}")
+    column_list = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            with Path(csv_path).open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+    elif connection.dialect.name == "duckdb":
+        from sqlalchemy import text
+
+        types = ", ".join(f"'{column}': 'VARCHAR'" for column in columns)
+        connection.execute(
+            text(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM read_csv(:path, "
+                f"header = true, auto_detect = false, columns = {{{types}}})"
+            ),
+            {"path": str(csv_path)},
+        )
+    else:
+        raise NotImplementedError(f"no bulk load for {connection.dialect.name}")
+
+
+def bulk_copy_rows(connection: Connection, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Bulk-load rows made in Python, through a temporary CSV and :func:`bulk_copy`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(rows)
+        bulk_copy(connection, table, columns, path)
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return [name.lower() for name in header], list(reader)
+
+
+def load_reference(connection: Connection) -> None:
+    """Rebuild period, area, LSOA and crime-type dimensions from the shipped reference files."""
+    from safer_communities.periods import Month, financial_year_label
+
+    for name, table in (
+        ("lsoa11_to_lad15_llr.csv", "staging.ref_lsoa_lookup"),
+        ("district_population.csv", "staging.ref_district_population"),
+        ("police_crime_types.csv", "staging.ref_crime_type"),
+    ):
+        header, _ = _csv_rows(REFERENCE_DIR / name)
+        bulk_copy(connection, table, header, REFERENCE_DIR / name)
+
+    months = [Month(2000, 4).shift(i) for i in range(12 * 41)]  # FY 2000/01 to 2040/41
+    bulk_copy_rows(
+        connection,
+        "staging.ref_period",
+        ["month_start", "month", "calendar_year", "calendar_month", "financial_year", "fy_start_year",
+         "fy_quarter", "quarter_label", "quarter_start", "month_of_fy"],
+        (
+            (m.start, str(m), m.year, m.month, financial_year_label(m.financial_year), m.financial_year,
+             m.quarter.number, str(m.quarter), m.quarter.months[0].start, (m.month - 4) % 12 + 1)
+            for m in months
+        ),
+    )
+    run_sql_file(connection, SQL_DIR / "load" / "reference.sql")
