@@ -8,6 +8,7 @@ is checked on load; an error names the file, the source and the field.
 
 from __future__ import annotations
 
+import os
 import string
 from functools import cache
 from pathlib import Path
@@ -145,9 +146,18 @@ def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
     return sources
 
 
+def registry_path() -> Path:
+    """The registry file: ``SAFER_COMMUNITIES_REGISTRY`` if set (a deployment's own), else the project's."""
+    return Path(os.environ.get("SAFER_COMMUNITIES_REGISTRY", REGISTRY_PATH))
+
+
 @cache
+def _registry_at(path: Path) -> dict[str, Source]:
+    return load_registry(path)
+
+
 def default_registry() -> dict[str, Source]:
-    return load_registry()
+    return _registry_at(registry_path())
 
 
 def get_source(name: str) -> Source:

@@ -111,7 +111,8 @@ def _run_suite(rules: list[Rule], contract: Contract, month: Month, frame: pd.Da
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
         suite.add_expectation(_expectation(rule, contract, month))
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    # An unnamed index keeps GX's unexpected_index_list a plain list of line numbers.
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame.rename_axis(None)})
     outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     return outcome.results
 
@@ -157,7 +158,9 @@ def _value(frame: pd.DataFrame, line: int, column: str | None):
     if column is None or line not in frame.index:
         return None
     value = frame.at[line, column]
-    return None if value != value else value  # NaN -> None
+    if value != value:  # NaN
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def raw_records(path: Path, lines: set[int]) -> dict[int, str]:

@@ -1,0 +1,58 @@
+# Safer Communities performance pipeline. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# One place for the environment every target runs in: SQLite Airflow metadata and the
+# DuckDB warehouse under var/, the project's DAGs and plugins, no example DAGs.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+export SAFER_COMMUNITIES_HOME ?= $(CURDIR)/var
+export GX_ANALYTICS_ENABLED := False
+export NO_COLOR := 1
+
+.PHONY: help install airflow-db run test lint bench airflow-ui clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BIN)/airflow: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/airflow  ## create .venv from uv.lock (the pinned dependencies)
+
+airflow-db: install  ## migrate the Airflow metadata database and create the warehouse writer pool
+	$(BIN)/airflow db migrate > /dev/null
+	$(BIN)/airflow pools set warehouse_writer 1 "Writers to the warehouse (DuckDB allows one)" > /dev/null
+
+run: airflow-db  ## the main job: ingest police data through the DAG on the embedded DuckDB warehouse
+	$(BIN)/safer-communities run
+
+test: install  ## the whole test suite (DuckDB and a real PostgreSQL)
+	$(BIN)/pytest
+
+lint: install  ## ruff
+	$(BIN)/ruff check dags include tests bench
+
+bench: install  ## benchmark pull -> validate -> load on DuckDB and PostgreSQL against COPY / read_csv
+	$(BIN)/python bench/run.py
+
+airflow-ui: airflow-db  ## Airflow UI at http://localhost:8080 (api-server, scheduler, dag-processor, triggerer)
+	bash scripts/airflow-ui.sh
+
+clean:  ## remove the working data (var/) but keep the virtualenv
+	rm -rf var

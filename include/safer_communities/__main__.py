@@ -1,0 +1,3 @@
+from safer_communities.cli import main
+
+main()

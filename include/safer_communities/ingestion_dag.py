@@ -1,0 +1,110 @@
+"""The one shape every ingestion DAG has: plan -> check availability -> pull -> validate -> load -> record status.
+
+A DAG file declares which registered sources its family ingests and calls
+:func:`ingestion_dag`. Only ``airflow.sdk`` is imported here; each task imports
+the heavy parts (pandas, Great Expectations, database drivers) when it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, Param, dag, task
+
+from safer_communities.settings import WRITER_POOL
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+OWNER = "community-safety-data"
+TAGS = ("safer-communities", "ingestion")
+PERIOD_HELP = (
+    "A month like 2020-03 or a financial-year quarter like 2015/16 Q1. "
+    "Empty: the month before the run date (scheduled runs)."
+)
+
+
+def source_asset(source: str) -> Asset:
+    """The asset a source's ingestion updates; each event's extra names the months and their statuses."""
+    return Asset(name=source, uri=f"safer-communities://sources/{source}", group="source")
+
+
+def requested_period(params: dict[str, Any], dag_run: Any) -> str:
+    """The period from the run's params, or the month before the run date for scheduled runs."""
+    from safer_communities.periods import Month
+
+    period = (params.get("period") or "").strip()
+    return period or str(Month.of(dag_run.run_after.date()).shift(-1))
+
+
+def ingestion_dag(dag_id: str, source: str, doc_md: str | None, schedule: str | None = "0 6 1 * *") -> DAG:
+    """Build the ingestion DAG for one registered source."""
+    asset = source_asset(source)
+
+    @dag(
+        dag_id=dag_id,
+        doc_md=doc_md,
+        schedule=schedule,
+        start_date=None,
+        catchup=False,
+        max_active_runs=1,
+        tags=list(TAGS),
+        params={"period": Param("", type="string", title="Period", description=PERIOD_HELP)},
+        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+        render_template_as_native_obj=False,
+    )
+    def ingestion():
+        @task
+        def plan(params: dict | None = None, dag_run=None) -> list[dict]:
+            from safer_communities import ingest
+
+            return ingest.plan(source, requested_period(params or {}, dag_run))
+
+        @task
+        def check_availability(states: list[dict], dag_run=None) -> list[dict]:
+            from safer_communities import ingest
+
+            return ingest.check_availability(states, as_of=dag_run.run_after.date())
+
+        @task(pool=WRITER_POOL)
+        def pull(states: list[dict], dag_run=None) -> list[dict]:
+            from safer_communities import ingest
+            from safer_communities.warehouse import Warehouse
+
+            with Warehouse.from_connection() as warehouse:
+                return ingest.pull(states, as_of=dag_run.run_after.date(), run_id=dag_run.run_id, warehouse=warehouse)
+
+        @task(pool=WRITER_POOL)
+        def validate(states: list[dict], dag_run=None) -> list[dict]:
+            from safer_communities import ingest
+            from safer_communities.warehouse import Warehouse
+
+            with Warehouse.from_connection() as warehouse:
+                return ingest.validate(states, run_id=dag_run.run_id, warehouse=warehouse)
+
+        @task(pool=WRITER_POOL)
+        def load(states: list[dict], dag_run=None) -> list[dict]:
+            from safer_communities import ingest
+            from safer_communities.warehouse import Warehouse
+
+            with Warehouse.from_connection() as warehouse:
+                return ingest.load(states, run_id=dag_run.run_id, warehouse=warehouse)
+
+        @task(pool=WRITER_POOL, outlets=[asset])
+        def record_status(states: list[dict], dag_run=None, outlet_events=None) -> list[dict]:
+            from safer_communities import ingest
+            from safer_communities.warehouse import Warehouse
+
+            with Warehouse.from_connection() as warehouse:
+                summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
+            outlet_events[asset].extra = {
+                "source": source,
+                "months": [row["period"] for row in summary],
+                "statuses": {row["period"]: row["status"] for row in summary},
+            }
+            return summary
+
+        record_status(load(validate(pull(check_availability(plan())))))
+
+    return ingestion()

@@ -1,0 +1,31 @@
+from datetime import date
+
+import pytest
+
+from safer_communities.periods import Month, PeriodError, Quarter, parse_period
+
+
+def test_financial_year_quarters_start_in_april():
+    assert [str(m) for m in Quarter.parse("2015/16 Q1").months] == ["2015-04", "2015-05", "2015-06"]
+    assert [str(m) for m in Quarter.parse("2015/16 Q4").months] == ["2016-01", "2016-02", "2016-03"]
+    assert [str(m) for m in parse_period("2019/20 Q4")] == ["2020-01", "2020-02", "2020-03"]
+
+
+@pytest.mark.parametrize(
+    ("month", "label"),
+    [("2015-04", "2015/16 Q1"), ("2015-12", "2015/16 Q3"), ("2016-03", "2015/16 Q4"), ("1999-01", "1998/99 Q4")],
+)
+def test_month_knows_its_quarter(month, label):
+    assert str(Month.parse(month).quarter) == label
+
+
+def test_month_arithmetic_and_ends():
+    assert Month.parse("2020-01").shift(-1) == Month(2019, 12)
+    assert Month.parse("2020-02").end == date(2020, 2, 29)
+    assert Month.parse("2019-12").end == date(2019, 12, 31)
+
+
+@pytest.mark.parametrize("text", ["2015-13", "2015/17 Q1", "2015/16 Q5", "Q1 2015", "", "2015-4"])
+def test_bad_periods_are_refused_with_the_text(text):
+    with pytest.raises(PeriodError):
+        parse_period(text)

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from safer_communities.periods import Month
+from safer_communities.registry import REGISTRY_PATH, RegistryError, load_registry
+
+
+def _write(tmp_path: Path, mutate) -> Path:
+    document = yaml.safe_load(REGISTRY_PATH.read_text())
+    mutate(document["sources"]["police_street_crime"])
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_police_is_declared_with_the_niche_outage():
+    police = load_registry()["police_street_crime"]
+    assert police.cadence == "monthly"
+    assert police.contract == "police_street"
+    assert police.outage_for(Month(2015, 3)) is None
+    assert "NICHE" in police.outage_for(Month(2015, 4)).reason
+    assert police.outage_for(Month(2015, 6)) is not None
+    assert police.outage_for(Month(2015, 7)) is None
+    assert police.location_for(Month(2020, 3), "/drop") == "/drop/police/2020-03-leicestershire-street.csv"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda s: s.pop("owner"), "owner: Field required"),
+        (lambda s: s.update(cadence="weekly"), "cadence"),
+        (lambda s: s.update(colour="blue"), "colour: Extra inputs are not permitted"),
+        (lambda s: s["transport"].update(location="{drop_dir}/{county}.csv"), "uses {county}"),
+        (lambda s: s["transport"].update(kind="ftp"), "transport"),
+        (lambda s: s.update(contract="nope"), "contract 'nope' has no file"),
+        (lambda s: s["outages"][0].update(first="2015-07"), "ends (2015-06) before it starts (2015-07)"),
+        (lambda s: s["outages"][0].update(first="April 2015"), "is not a month"),
+        (lambda s: s.update(deadline_days_after_period_end=-1), "deadline_days_after_period_end"),
+    ],
+)
+def test_registry_errors_name_the_source_and_field(tmp_path, mutate, message):
+    path = _write(tmp_path, mutate)
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert "police_street_crime" in str(error.value)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
+def test_unreadable_registry_names_the_file(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources: [not, a, mapping]")
+    with pytest.raises(RegistryError, match="expected a mapping"):
+        load_registry(path)
+    with pytest.raises(RegistryError, match="cannot read"):
+        load_registry(tmp_path / "missing.yaml")

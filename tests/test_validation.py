@@ -1,0 +1,149 @@
+"""Parsing and validation routing on small files: what rejects, what quarantines, what only warns."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from safer_communities.contracts import load_contract, parse_csv
+from safer_communities.periods import Month
+from safer_communities.validation import validate
+from tests.police_samples import COLUMNS, crime_row, first_row, january_rows, line_of, to_bytes
+
+CONTRACT = load_contract("police_street")
+JANUARY = Month(2020, 1)
+
+
+def run(tmp_path, content: bytes, month: Month = JANUARY, name: str = "2020-01-leicestershire-street.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return validate(parse_csv(path, CONTRACT), CONTRACT, month)
+
+
+def result(outcome, rule):
+    return next(r for r in outcome.results if r.rule == rule)
+
+
+def test_a_good_file_passes_every_rule(tmp_path):
+    outcome = run(tmp_path, to_bytes(january_rows(300)))
+    assert not outcome.rejected
+    assert outcome.quarantined == []
+    assert len(outcome.accepted) == 300
+    assert all(r.success for r in outcome.results), [r.rule for r in outcome.results if not r.success]
+    assert {r.rule for r in outcome.results} == {rule.id for rule in CONTRACT.rules} | {
+        "parse_utf8", "parse_field_count", "parse_type"}
+    # lines are the file's own line numbers: the header is line 1
+    assert list(outcome.accepted.index[:2]) == [2, 3]
+
+
+def test_the_whole_real_month_passes(tmp_path):
+    outcome = validate(parse_csv(january_rows.__globals__["JANUARY"], CONTRACT), CONTRACT, JANUARY)
+    assert not outcome.rejected and outcome.quarantined == [] and len(outcome.accepted) == 8852
+
+
+def test_wrong_header_rejects_the_file_naming_the_rule(tmp_path):
+    rows = january_rows(5)
+    rows[0] = [*COLUMNS[:9], "Crime Type", *COLUMNS[10:]]
+    outcome = run(tmp_path, to_bytes(rows))
+    assert outcome.rejected
+    assert "2020-01-leicestershire-street.csv: rule header_exact" in outcome.rejection
+    assert "'Crime Type'" in outcome.rejection
+    assert len(outcome.accepted) == 0
+
+
+def test_wrong_month_inside_the_file_rejects_it_naming_the_lines(tmp_path):
+    rows = january_rows(20)
+    rows[7][1] = "2019-12"
+    rows[12][1] = "2019-12"
+    outcome = run(tmp_path, to_bytes(rows))
+    assert outcome.rejected
+    assert "rule month_is_period" in outcome.rejection
+    assert "2 rows fail: line 8 Month='2019-12', line 13 Month='2019-12'" in outcome.rejection
+    assert result(outcome, "month_is_period").unexpected_lines == [8, 13]
+
+
+def test_a_file_for_another_month_is_rejected(tmp_path):
+    outcome = run(tmp_path, to_bytes(january_rows(10)), month=Month(2020, 2))
+    assert outcome.rejected and "20 rows fail" not in outcome.rejection and "10 rows fail" in outcome.rejection
+
+
+def test_non_utf8_bytes_quarantine_the_row_with_its_raw_bytes(tmp_path):
+    rows = january_rows(10)
+    content = to_bytes(rows).replace(b"On or near Hobill Close", b"On or near Hob\xe9ll Close", 1)
+    outcome = run(tmp_path, content)
+    assert not outcome.rejected
+    assert [(q.line, q.rule) for q in outcome.quarantined] == [(2, "parse_utf8")]
+    assert "Hob\\xe9ll" in outcome.quarantined[0].raw
+    assert len(outcome.accepted) == 9
+    assert result(outcome, "parse_utf8").unexpected_lines == [2]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n"])
+def test_an_empty_file_is_rejected(tmp_path, content):
+    outcome = run(tmp_path, content)
+    assert outcome.rejected
+    assert "rule header_exact" in outcome.rejection
+
+
+def test_a_header_only_file_is_rejected_for_having_no_rows(tmp_path):
+    outcome = run(tmp_path, to_bytes(january_rows(0)))
+    assert outcome.rejected
+    assert "rule has_rows" in outcome.rejection and "0 data rows" in outcome.rejection
+
+
+def test_a_duplicated_crime_id_quarantines_both_rows(tmp_path):
+    rows = january_rows(30)
+    first = crime_row(rows)
+    second = next(i for i in range(first + 1, len(rows)) if rows[i][0])
+    rows[second][0] = rows[first][0]
+    outcome = run(tmp_path, to_bytes(rows))
+    assert not outcome.rejected
+    assert [(q.line, q.rule) for q in outcome.quarantined] == [
+        (line_of(first), "crime_id_unique"), (line_of(second), "crime_id_unique")]
+    assert len(outcome.accepted) == 28
+
+
+def test_garbage_rows_are_quarantined_each_with_the_rule_it_broke(tmp_path):
+    rows = january_rows(40)
+    burglary = first_row(rows, start=10, crime_type="Burglary")
+    rows[burglary][0] = ""                                   # empty Crime ID on a crime
+    rows[3][9] = "Burglarly"                                 # unknown crime type
+    rows[4][4] = "west"                                      # not a number
+    rows[5][7] = "LE1 5XX"                                   # not an LSOA code
+    rows[6][0] = "not-a-hash"                                # Crime ID not 64 hex
+    rows.insert(8, ["garbage", "row"])                       # wrong field count
+    outcome = run(tmp_path, to_bytes(rows))
+    assert not outcome.rejected
+    found = {q.line: q.rule for q in outcome.quarantined}
+    assert found == {
+        line_of(burglary + 1): "crime_id_only_empty_for_asb",  # +1: the garbage row inserted above it
+        4: "crime_type_known",
+        5: "parse_type",
+        6: "lsoa_code_pattern",
+        7: "crime_id_hex",
+        9: "parse_field_count",
+    }
+    assert len(outcome.accepted) == 40 - 5
+    by_line = {q.line: q for q in outcome.quarantined}
+    assert "Burglarly" in by_line[4].message and "Burglarly" in by_line[4].raw
+    assert "Longitude 'west' is not a number" in by_line[5].message
+    assert by_line[9].raw == "garbage,row"
+
+
+def test_warnings_load_the_row_and_are_recorded(tmp_path):
+    rows = january_rows(10)
+    rows[2][5] = "40.000000"  # latitude south of Great Britain
+    outcome = run(tmp_path, to_bytes(rows))
+    assert not outcome.rejected and outcome.quarantined == []
+    assert len(outcome.accepted) == 10
+    warning = result(outcome, "latitude_in_box")
+    assert (warning.success, warning.severity, warning.unexpected_lines) == (False, "warning", [3])
+    assert outcome.warnings == [warning]
+    assert "line 3 Latitude=40.0" in warning.message
+
+
+def test_results_carry_gx_observed_values(tmp_path):
+    outcome = run(tmp_path, to_bytes(january_rows(5)))
+    assert json.loads(result(outcome, "header_exact").observed) == COLUMNS
+    assert result(outcome, "has_rows").observed == "5"
