@@ -171,6 +171,7 @@ class ParsedFile:
     """A raw extract read into a frame indexed by line number, plus what could not be read."""
 
     path: Path
+    name: str
     header: list[str]
     frame: pd.DataFrame
     issues: list[RowIssue] = field(default_factory=list)
@@ -191,12 +192,13 @@ def _record(fields: list[str]) -> str:
     return _printable(buffer.getvalue())
 
 
-def parse_csv(path: Path, contract: Contract) -> ParsedFile:
+def parse_csv(path: Path, contract: Contract, name: str | None = None) -> ParsedFile:
     """Read a CSV extract: every row kept, either in the frame or as a :class:`RowIssue`.
 
     Invalid UTF-8 and wrong field counts are row problems (the line is named);
     a numeric column that does not hold a number is a row problem too. Empty
-    strings become nulls so that "when present" rules skip them.
+    strings become nulls so that "when present" rules skip them. ``name`` is the
+    file's name as delivered, used in every message (default: the path's name).
     """
     import pandas as pd
 
@@ -253,4 +255,4 @@ def parse_csv(path: Path, contract: Contract) -> ParsedFile:
         if any(issue.rule == TYPED.id for issue in issues):
             frame = frame.drop(index=[i.line for i in issues if i.rule == TYPED.id])
     issues.sort(key=lambda issue: issue.line)
-    return ParsedFile(path=Path(path), header=header, frame=frame, issues=issues)
+    return ParsedFile(path=Path(path), name=name or Path(path).name, header=header, frame=frame, issues=issues)

@@ -143,7 +143,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             continue
         source = get_source(state.source)
         contract = load_contract(source.contract)
-        parsed = parse_csv(Path(state.landing_path), contract)
+        parsed = parse_csv(Path(state.landing_path), contract, name=state.original_name)
         outcome = run_validation(parsed, contract, state.month)
         state.rows_read = outcome.rows_read
         state.rows_quarantined = len(outcome.quarantined)

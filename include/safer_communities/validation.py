@@ -139,7 +139,7 @@ def _rule_result(rule: Rule, gx_result) -> RuleResult:
 def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleResult) -> str:
     """The error a partner can act on: which file, which rule, which lines and values."""
     frame = parsed.frame
-    where = f"{parsed.path.name}: rule {rule.id} ({rule.description})"
+    where = f"{parsed.name}: rule {rule.id} ({rule.description})"
     if result.message:
         return f"{where}: {result.message}"
     if rule.expect == "columns_in_order":
@@ -183,7 +183,12 @@ def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation
     path = parsed.path
     results: list[RuleResult] = []
     for parse_rule in PARSE_RULES:
-        failed = [issue.line for issue in parsed.issues if issue.rule == parse_rule.id]
+        failed = [issue for issue in parsed.issues if issue.rule == parse_rule.id]
+        message = ""
+        if failed:
+            shown = ", ".join(f"line {issue.line} ({issue.message})" for issue in failed[:5])
+            more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+            message = f"{parsed.name}: rule {parse_rule.id} ({parse_rule.description}): {len(failed)} rows fail: {shown}{more}"
         results.append(
             RuleResult(
                 rule=parse_rule.id,
@@ -193,11 +198,12 @@ def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation
                 scope=parse_rule.scope,
                 success=not failed,
                 unexpected_count=len(failed),
-                unexpected_lines=failed[:SAMPLE_LINES],
+                unexpected_lines=[issue.line for issue in failed[:SAMPLE_LINES]],
+                message=message,
             )
         )
     for issue in parsed.issues:
-        log.warning("%s: line %d: rule %s: %s", path.name, issue.line, issue.rule, issue.message)
+        log.warning("%s: line %d: rule %s: %s", parsed.name, issue.line, issue.rule, issue.message)
 
     frame = parsed.frame
     table_rules = [rule for rule in contract.rules if rule.is_table_rule]
