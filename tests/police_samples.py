@@ -24,7 +24,10 @@ def january_rows(rows: int) -> list[list[str]]:
 def first_row(rows: list[list[str]], start: int = 1, **equals) -> int:
     """Index of the first data row from ``start`` whose named columns (snake_case header) have these values."""
     wanted = {COLUMNS[[c.lower().replace(" ", "_") for c in COLUMNS].index(k)]: v for k, v in equals.items()}
-    return next(i for i, row in enumerate(rows) if i >= start and all(row[COLUMNS.index(c)] == v for c, v in wanted.items()))
+    return next(
+        i for i, row in enumerate(rows)
+        if i >= start and all(row[COLUMNS.index(c)] == v for c, v in wanted.items())
+    )
 
 
 def crime_row(rows: list[list[str]]) -> int:

@@ -188,7 +188,10 @@ def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation
         if failed:
             shown = ", ".join(f"line {issue.line} ({issue.message})" for issue in failed[:5])
             more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-            message = f"{parsed.name}: rule {parse_rule.id} ({parse_rule.description}): {len(failed)} rows fail: {shown}{more}"
+            message = (
+                f"{parsed.name}: rule {parse_rule.id} ({parse_rule.description}): "
+                f"{len(failed)} rows fail: {shown}{more}"
+            )
         results.append(
             RuleResult(
                 rule=parse_rule.id,

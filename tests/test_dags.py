@@ -1,0 +1,132 @@
+"""DAG integrity and house rules, the parse-time import budget, and a real dag.test() run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT, drop_police
+
+EXPECTED_DAGS = {"ingest_police"}
+ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting"}
+HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "psycopg", "requests"]
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.models.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT / "dags"))
+
+
+def test_no_import_errors_and_expected_dags(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == EXPECTED_DAGS
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_house_rules(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.doc_md and dag.doc_md.strip().startswith("###"), "module docstring as doc_md"
+    assert dag.tags and set(dag.tags) <= ALLOWED_TAGS
+    assert dag.fileloc.endswith(f"/{dag_id}.py"), "the file name is the dag_id"
+    for task in dag.tasks:
+        assert task.owner == "community-safety-data", task.task_id
+        assert task.retries >= 1, task.task_id
+
+
+def test_ingest_police_shape(dagbag):
+    dag = dagbag.dags["ingest_police"]
+    order = ["plan", "check_availability", "pull", "validate", "load", "record_status"]
+    for upstream, downstream in zip(order, order[1:], strict=False):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    writers = {t.task_id for t in dag.tasks if t.pool == "warehouse_writer"}
+    assert writers == {"pull", "validate", "load", "record_status"}
+    assert [o.name for o in dag.get_task("record_status").outlets] == ["police_street_crime"]
+    assert "period" in dag.params
+
+
+@pytest.mark.parametrize("dag_file", sorted(p.name for p in (PROJECT / "dags").glob("*.py")))
+def test_dag_files_import_nothing_heavy_at_parse_time(dag_file):
+    """Parsing a DAG file adds none of the heavy modules to what airflow.sdk itself imports."""
+    probe = (
+        "import sys, runpy, json\n"
+        "import airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        f"runpy.run_path({str(PROJECT / 'dags' / dag_file)!r})\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    added = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                      check=True).stdout.splitlines()[-1])
+    assert [m for m in added if m.split(".")[0] in HEAVY] == []
+
+
+def test_dag_test_run_for_a_quarter_on_duckdb(airflow_db, home, tmp_path, monkeypatch, dagbag):
+    """The real DAG, run by dag.test(), ingests 2019/20 Q4 into a DuckDB warehouse and emits its asset."""
+    from safer_communities.warehouse import Warehouse
+
+    url = f"duckdb:///{tmp_path / 'dag-test.duckdb'}"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
+        json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}),
+    )
+    with Warehouse(url) as warehouse:
+        warehouse.migrate()
+    for month in ("2020-01", "2020-02", "2020-03"):
+        drop_police(home, month)
+
+    dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2019/20 Q4"})
+    assert dag_run.state == "success"
+
+    with Warehouse(url) as warehouse:
+        statuses = warehouse.query("SELECT period, status, run_id FROM audit.source_status ORDER BY period")
+        loaded = warehouse.query("SELECT COUNT(*) AS n FROM staging.police_street")[0]["n"]
+    assert [(s["period"], s["status"]) for s in statuses] == [
+        ("2020-01", "available"), ("2020-02", "available"), ("2020-03", "incomplete")]
+    assert {s["run_id"] for s in statuses} == {dag_run.run_id}
+    assert loaded == 8852 + 7857 + 8146
+
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        event = (
+            session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == dag_run.run_id)
+            .one()
+        )
+        assert event.extra["statuses"] == {"2020-01": "available", "2020-02": "available",
+                                           "2020-03": "incomplete"}
+
+
+def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(airflow_db, home, tmp_path,
+                                                                          monkeypatch, dagbag):
+    from safer_communities.warehouse import Warehouse
+
+    url = f"duckdb:///{tmp_path / 'dag-test.duckdb'}"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
+        json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}),
+    )
+    with Warehouse(url) as warehouse:
+        warehouse.migrate()
+    dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2015/16 Q1"})
+    assert dag_run.state == "success"
+
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        event = (
+            session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == dag_run.run_id)
+            .one()
+        )
+        assert event.extra["statuses"] == {"2015-04": "unavailable", "2015-05": "unavailable",
+                                           "2015-06": "unavailable"}
+    with Warehouse(url) as warehouse:
+        reasons = [r["reason"] for r in warehouse.query("SELECT reason FROM audit.source_status")]
+    assert len(reasons) == 3 and all("NICHE" in reason for reason in reasons)
