@@ -13,7 +13,7 @@ import sys
 import time
 
 from safer_communities.periods import parse_period
-from safer_communities.settings import PROJECT_DIR, drop_dir
+from safer_communities.settings import PROJECT_DIR, drop_dir, home
 
 SAMPLE_POLICE = PROJECT_DIR / "tests" / "fixtures" / "police_uk"
 DEFAULT_PERIODS = ("2015/16 Q1", "2019/20 Q4", "2020/21 Q1")
@@ -45,8 +45,6 @@ def status(periods: list[str]) -> None:
             "SELECT source, period, status, reason FROM audit.source_status ORDER BY source, period"
         )
     rows = [r for r in rows if not months or r["period"] in months]
-    for row in rows:
-        row["reason"] = row["reason"] if len(row["reason"]) < 140 else row["reason"][:137] + "..."
     print(_table(rows, ["source", "period", "status", "reason"]))
 
 
@@ -90,6 +88,9 @@ def run(periods: list[str]) -> None:
     status(periods)
     print("\nRecorded crime (excluding ASB) by district and month (core.police_crime_district):")
     district_counts(periods)
+    with _warehouse() as warehouse:
+        print(f"\nwarehouse: {warehouse.url}\nlanded files: {home() / 'landing'}"
+              f"\nquarantine: {home() / 'quarantine'}")
 
 
 def main(argv: list[str] | None = None) -> None:
