@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from safer_communities.settings import drop_dir
 
@@ -96,10 +97,10 @@ class HttpSourceHook:
             if connection is None or not connection.host:
                 raise TransferError(f"HTTP connection {self.conn_id!r} is not defined (or has no host)")
             host = connection.host
-            if "://" not in host:
-                scheme = connection.schema or "https"
-                host = f"{scheme}://{host}" + (f":{connection.port}" if connection.port else "")
-            self._base_url = host.rstrip("/") + "/"
+            parts = urlsplit(host if "://" in host else f"{connection.schema or 'https'}://{host}")
+            if connection.port and parts.port is None:
+                parts = parts._replace(netloc=f"{parts.netloc}:{connection.port}")
+            self._base_url = urlunsplit(parts).rstrip("/") + "/"
             retry = Retry(
                 total=self.retries,
                 connect=self.retries,
@@ -109,6 +110,7 @@ class HttpSourceHook:
                 status_forcelist=(429, 500, 502, 503, 504),
                 allowed_methods=("GET", "HEAD"),
                 respect_retry_after_header=True,
+                retry_after_max=int(max(self.timeout, self.backoff * 2**self.retries, 60)),
                 raise_on_status=False,
             )
             session = requests.Session()
@@ -126,7 +128,9 @@ class HttpSourceHook:
         _, base = self._connect()
         return base + path.lstrip("/")
 
-    def get(self, path: str, *, stream: bool = False) -> requests.Response:
+    def get(self, path: str, *, stream: bool = False, missing_means_not_delivered: bool = True) -> requests.Response:
+        """GET with retries. A 404 is :class:`NotDelivered` for a file, but a :class:`TransferError`
+        for an endpoint that must exist (``missing_means_not_delivered=False``)."""
         import requests
 
         session, _ = self._connect()
@@ -135,7 +139,7 @@ class HttpSourceHook:
             response = session.get(url, timeout=self.timeout, stream=stream)
         except requests.RequestException as error:
             raise TransferError(f"GET {url} failed after {self.retries} retries: {error}") from error
-        if response.status_code == 404:
+        if response.status_code == 404 and missing_means_not_delivered:
             response.close()
             raise NotDelivered(f"GET {url} answered 404 Not Found")
         if response.status_code >= 400:
@@ -186,9 +190,10 @@ class HttpFiles:
     def check_published(self, month: Month) -> None:
         if self.source.transport.publication_check != "police_api":
             return
-        published = {entry["date"] for entry in self.hook.get("crimes-street-dates").json()}
+        api = {"missing_means_not_delivered": False}
+        published = {entry["date"] for entry in self.hook.get("crimes-street-dates", **api).json()}
         if str(month) not in published:
-            latest = self.hook.get("crime-last-updated").json().get("date", "unknown")
+            latest = self.hook.get("crime-last-updated", **api).json().get("date", "unknown")
             raise NotDelivered(
                 f"{month} is not yet published by the police API (crimes-street-dates; last updated {latest})"
             )

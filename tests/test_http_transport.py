@@ -1,0 +1,364 @@
+"""The HTTP transport end to end, against a real HTTP server on loopback.
+
+The police source is declared with an ``http`` transport in a registry written
+for the test; its Airflow connection comes from ``AIRFLOW_CONN_POLICE_FILES``.
+Every case runs the real ingestion steps on DuckDB and on PostgreSQL and checks
+both the status decided and what the warehouse and landing area hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from safer_communities import ingest
+from safer_communities.settings import CONFIG_DIR
+from safer_communities.transports import TransferError
+from tests.conftest import POLICE_FIXTURES
+from tests.http_server import LoopbackServer, Reply
+
+SOURCE = "police_street_crime"
+MONTH = "2020-01"
+FILE_PATH = "/2020-01/2020-01-leicestershire-street.csv"
+JANUARY = (POLICE_FIXTURES / "2020-01-leicestershire-street.csv").read_bytes()
+JANUARY_ROWS = 8852
+JANUARY_SHA256 = hashlib.sha256(JANUARY).hexdigest()
+RETRIES = 2
+TIMEOUT = 1.0
+
+# 2020-01 ends on 2020-01-31; the deadline is 60 days later: 2020-03-31 (late up to and including it).
+DEADLINE = date(2020, 3, 31)
+BEFORE_DEADLINE = date(2020, 2, 20)
+ON_DEADLINE = DEADLINE
+AFTER_DEADLINE = date(2020, 4, 1)
+BY_DEADLINE = [
+    pytest.param(BEFORE_DEADLINE, "late", id="before-deadline"),
+    pytest.param(ON_DEADLINE, "late", id="on-deadline"),
+    pytest.param(AFTER_DEADLINE, "unavailable", id="after-deadline"),
+]
+
+
+# --- set-up -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 (free port), in a thread, for one test."""
+    running = LoopbackServer().start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def published(*months: str) -> Reply:
+    """The police API's crimes-street-dates answer listing ``months``."""
+    body = json.dumps([{"date": month, "stop-and-search": []} for month in months]).encode()
+    return Reply(200, body, {"Content-Type": "application/json"})
+
+
+def last_updated(day: str) -> Reply:
+    return Reply(200, json.dumps({"date": day}).encode(), {"Content-Type": "application/json"})
+
+
+def january_file(**overrides) -> Reply:
+    return Reply(**{"status": 200, "body": JANUARY, "headers": {"Content-Type": "text/csv"}, **overrides})
+
+
+@pytest.fixture
+def police_http(home, server, tmp_path, monkeypatch):
+    """The police source over HTTP: a test registry, the connection in the environment, the API answering.
+
+    By default the API lists 2019-12 and 2020-01 as published; each test programs the file's replies.
+    """
+    document = yaml.safe_load((CONFIG_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    entry = dict(document["sources"][SOURCE])
+    entry["transport"] = {
+        "kind": "http",
+        "conn_id": "police_files",
+        "location": "{yyyy}-{mm}/{month}-{force}-street.csv",
+        "publication_check": "police_api",
+        "timeout_seconds": TIMEOUT,
+        "retries": RETRIES,
+        "backoff_seconds": 0,
+    }
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(yaml.safe_dump({"sources": {SOURCE: entry}}, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("SAFER_COMMUNITIES_REGISTRY", str(registry))
+    set_connection(monkeypatch, server)
+    server.set("/crimes-street-dates", published("2020-01", "2019-12"))
+    server.set("/crime-last-updated", last_updated("2020-01-01"))
+    return server
+
+
+def set_connection(monkeypatch, server: LoopbackServer, *, uri: bool = False, **fields) -> None:
+    if uri:
+        credentials = f"{fields['login']}:{fields['password']}@" if "login" in fields else ""
+        value = f"http://{credentials}{server.host}:{server.port}/http"
+    else:
+        value = json.dumps({"conn_type": "http", "host": server.host, "port": server.port, "schema": "http", **fields})
+    monkeypatch.setenv("AIRFLOW_CONN_POLICE_FILES", value)
+
+
+# --- what the warehouse and landing area hold ---------------------------------------------------
+
+
+def scalar(warehouse, sql: str) -> object:
+    return next(iter(warehouse.query(sql, {"source": SOURCE, "period": MONTH})[0].values()))
+
+
+def staging_rows(warehouse) -> int:
+    return scalar(warehouse, "SELECT count(*) FROM staging.police_street")
+
+
+def pulled_files(warehouse) -> list[dict]:
+    return warehouse.query("SELECT * FROM audit.pulled_file")
+
+
+def status_rows(warehouse) -> list[dict]:
+    return warehouse.query("SELECT source, period, status, reason, file_sha256 FROM audit.source_status")
+
+
+def landed(home: Path) -> list[Path]:
+    folder = home / "var" / "landing" / SOURCE / MONTH
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def incoming(home: Path) -> list[Path]:
+    folder = home / "var" / "landing" / ".incoming"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def assert_nothing_kept(home: Path, warehouse) -> None:
+    """No landed file, no partial download, nothing pulled, loaded or staged."""
+    assert landed(home) == []
+    assert incoming(home) == []
+    assert pulled_files(warehouse) == []
+    assert staging_rows(warehouse) == 0
+    assert scalar(warehouse, "SELECT count(*) FROM audit.load_batch") == 0
+
+
+def run(as_of: date, warehouse, run_id: str = "test-run") -> list[dict]:
+    return ingest.ingest(SOURCE, MONTH, as_of=as_of, run_id=run_id, warehouse=warehouse)
+
+
+def pull_fails(as_of: date, warehouse) -> TransferError:
+    """Plan and check availability, then pull, which must raise :class:`TransferError`."""
+    states = ingest.check_availability(ingest.plan(SOURCE, MONTH), as_of=as_of)
+    assert [s["status"] for s in states] == [None], "the month should pass the publication check"
+    with pytest.raises(TransferError) as raised:
+        ingest.pull(states, as_of=as_of, run_id="test-run", warehouse=warehouse)
+    return raised.value
+
+
+def assert_available(summary: list[dict], home: Path, warehouse, server: LoopbackServer) -> None:
+    assert [(s["period"], s["status"]) for s in summary] == [(MONTH, "available")]
+    assert summary[0]["reason"] == f"Loaded {JANUARY_ROWS:,} rows."
+    assert staging_rows(warehouse) == JANUARY_ROWS
+    assert scalar(warehouse, "SELECT count(*) FROM staging.police_street WHERE period = :period") == JANUARY_ROWS
+    assert scalar(warehouse, "SELECT count(DISTINCT line) FROM staging.police_street") == JANUARY_ROWS
+    files = pulled_files(warehouse)
+    assert len(files) == 1
+    pulled = files[0]
+    assert (pulled["source"], pulled["period"], pulled["sha256"]) == (SOURCE, MONTH, JANUARY_SHA256)
+    assert (pulled["bytes"], pulled["rows"], pulled["pull_count"]) == (len(JANUARY), JANUARY_ROWS, 1)
+    assert pulled["original_name"] == "2020-01-leicestershire-street.csv"
+    assert pulled["origin"] == server.base_url + FILE_PATH
+    assert landed(home) == [home / "var" / "landing" / SOURCE / MONTH / f"{JANUARY_SHA256}.csv"]
+    assert landed(home)[0].read_bytes() == JANUARY
+    assert incoming(home) == []
+    assert status_rows(warehouse) == [
+        {
+            "source": SOURCE,
+            "period": MONTH,
+            "status": "available",
+            "reason": summary[0]["reason"],
+            "file_sha256": JANUARY_SHA256,
+        }
+    ]
+
+
+def assert_download_failure_recorded(warehouse, error: TransferError, as_of: date = BEFORE_DEADLINE) -> None:
+    rows = status_rows(warehouse)
+    assert len(rows) == 1
+    assert (rows[0]["period"], rows[0]["status"], rows[0]["file_sha256"]) == (MONTH, "late", None)
+    assert rows[0]["reason"].startswith("Not delivered yet (download failed: ")
+    assert str(error) in rows[0]["reason"]
+    assert rows[0]["reason"].endswith(f"due by {DEADLINE.isoformat()}.")
+    assert scalar(warehouse, "SELECT count(*) FROM audit.source_status_history") == 1
+
+
+# --- the cases ----------------------------------------------------------------------------------
+
+
+def test_file_is_downloaded_validated_and_loaded_with_the_connections_credentials(
+    police_http, home, warehouse, monkeypatch
+):
+    set_connection(
+        monkeypatch,
+        police_http,
+        login="analyst",
+        password="s3cret:pw",
+        extra={"headers": {"X-Requested-By": "safer-communities-tests"}},
+    )
+    police_http.set(FILE_PATH, january_file())
+
+    summary = run(BEFORE_DEADLINE, warehouse)
+
+    assert_available(summary, home, warehouse, police_http)
+    assert [r.path for r in police_http.requests] == ["/crimes-street-dates", FILE_PATH]
+    expected_auth = "Basic " + base64.b64encode(b"analyst:s3cret:pw").decode()
+    for request in police_http.requests:
+        assert request.method == "GET"
+        assert request.header("Authorization") == expected_auth
+        assert request.header("X-Requested-By") == "safer-communities-tests"
+
+
+def test_connection_in_uri_form_without_credentials_sends_no_authorization(police_http, home, warehouse, monkeypatch):
+    set_connection(monkeypatch, police_http, uri=True)
+    police_http.set(FILE_PATH, january_file())
+
+    summary = run(BEFORE_DEADLINE, warehouse)
+
+    assert_available(summary, home, warehouse, police_http)
+    assert [r.header("Authorization") for r in police_http.requests] == [None, None]
+
+
+@pytest.mark.parametrize(("as_of", "expected"), BY_DEADLINE)
+def test_month_not_yet_published_is_late_then_unavailable_and_no_file_is_requested(
+    police_http, home, warehouse, as_of, expected
+):
+    police_http.set("/crimes-street-dates", published("2019-12", "2019-11"))
+    police_http.set("/crime-last-updated", last_updated("2019-12-01"))
+    police_http.set(FILE_PATH, january_file())  # there, but must not be asked for
+
+    summary = run(as_of, warehouse)
+
+    assert [(s["period"], s["status"]) for s in summary] == [(MONTH, expected)]
+    reason = summary[0]["reason"]
+    assert "2020-01 is not yet published by the police API" in reason
+    assert "last updated 2019-12-01" in reason
+    assert DEADLINE.isoformat() in reason
+    assert police_http.requests_for(FILE_PATH) == []
+    assert [r.path for r in police_http.requests] == ["/crimes-street-dates", "/crime-last-updated"]
+    assert_nothing_kept(home, warehouse)
+    assert status_rows(warehouse) == [
+        {"source": SOURCE, "period": MONTH, "status": expected, "reason": reason, "file_sha256": None}
+    ]
+
+
+@pytest.mark.parametrize(("as_of", "expected"), BY_DEADLINE)
+def test_file_answering_404_is_late_then_unavailable(police_http, home, warehouse, as_of, expected):
+    police_http.set(FILE_PATH, Reply(404, b"no such file\n", {"Content-Type": "text/plain"}))
+
+    summary = run(as_of, warehouse)
+
+    assert [(s["period"], s["status"]) for s in summary] == [(MONTH, expected)]
+    reason = summary[0]["reason"]
+    assert "404" in reason
+    assert FILE_PATH in reason
+    assert DEADLINE.isoformat() in reason
+    assert len(police_http.requests_for(FILE_PATH)) == 1  # a 404 is an answer, not retried
+    assert_nothing_kept(home, warehouse)
+    assert status_rows(warehouse) == [
+        {"source": SOURCE, "period": MONTH, "status": expected, "reason": reason, "file_sha256": None}
+    ]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(Reply(429, b"slow down\n", {"Retry-After": "0"}), id="429-retry-after-0"),
+        pytest.param(Reply(429, b"slow down\n"), id="429-no-retry-after"),
+        pytest.param(Reply(500, b"oops\n"), id="500"),
+        pytest.param(Reply(503, b"busy\n"), id="503"),
+    ],
+)
+def test_transient_error_then_success_is_retried_and_loaded(police_http, home, warehouse, first):
+    police_http.set(FILE_PATH, first, january_file())
+
+    summary = run(BEFORE_DEADLINE, warehouse)
+
+    assert len(police_http.requests_for(FILE_PATH)) == 2
+    assert_available(summary, home, warehouse, police_http)
+
+
+def test_timeout_on_every_attempt_raises_records_late_and_keeps_nothing(police_http, home, warehouse):
+    police_http.set(FILE_PATH, january_file(delay=TIMEOUT + 2))
+
+    error = pull_fails(BEFORE_DEADLINE, warehouse)
+
+    assert len(police_http.requests_for(FILE_PATH)) == RETRIES + 1
+    assert "timed out" in str(error).lower()
+    assert_download_failure_recorded(warehouse, error)
+    assert_nothing_kept(home, warehouse)
+
+
+def test_truncated_body_raises_records_late_and_keeps_nothing(police_http, home, warehouse):
+    police_http.set(FILE_PATH, january_file(truncate_at=len(JANUARY) // 2))
+
+    error = pull_fails(BEFORE_DEADLINE, warehouse)
+
+    assert 1 <= len(police_http.requests_for(FILE_PATH)) <= RETRIES + 1
+    assert_download_failure_recorded(warehouse, error)
+    assert_nothing_kept(home, warehouse)
+
+
+def test_server_error_on_every_attempt_raises_after_the_retries_and_a_later_run_recovers(police_http, home, warehouse):
+    police_http.set(FILE_PATH, Reply(500, b"oops\n"))
+
+    error = pull_fails(BEFORE_DEADLINE, warehouse)
+
+    assert len(police_http.requests_for(FILE_PATH)) == RETRIES + 1
+    assert "500" in str(error)
+    assert_download_failure_recorded(warehouse, error)
+    assert_nothing_kept(home, warehouse)
+
+    # Airflow retries the task once the server is healthy again: the month loads, the status is replaced.
+    police_http.set(FILE_PATH, january_file())
+    summary = run(BEFORE_DEADLINE, warehouse, run_id="test-run-2")
+
+    assert len(police_http.requests_for(FILE_PATH)) == RETRIES + 2
+    assert_available(summary, home, warehouse, police_http)
+    history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
+    assert [row["status"] for row in history] == ["late", "available"]
+
+
+@pytest.mark.parametrize("status", [500, 404])
+def test_police_api_failing_on_every_attempt_fails_the_availability_check(police_http, home, warehouse, status):
+    """A broken or wrongly addressed police API is an incident, never a month marked late."""
+    police_http.set("/crimes-street-dates", Reply(status, b"oops\n"))
+    police_http.set(FILE_PATH, january_file())
+
+    with pytest.raises(TransferError, match=f"crimes-street-dates answered {status}"):
+        ingest.check_availability(ingest.plan(SOURCE, MONTH), as_of=BEFORE_DEADLINE)
+
+    assert len(police_http.requests_for("/crimes-street-dates")) == (RETRIES + 1 if status == 500 else 1)
+    assert police_http.requests_for(FILE_PATH) == []
+    assert_nothing_kept(home, warehouse)
+
+
+def test_connection_port_is_used_when_the_host_carries_its_scheme(police_http, tmp_path, monkeypatch):
+    """Airflow HTTP connections often hold the whole base URL in host ('http://127.0.0.1'); the port still applies."""
+    from safer_communities.periods import Month
+    from safer_communities.registry import get_source
+    from safer_communities.transports import transport_for
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_POLICE_FILES",
+        json.dumps({"conn_type": "http", "host": f"http://{police_http.host}", "port": police_http.port}),
+    )
+    police_http.set(FILE_PATH, january_file())
+    destination = tmp_path / "january.part"
+
+    fetched = transport_for(get_source(SOURCE)).fetch(Month.parse(MONTH), destination)
+
+    assert fetched.origin == police_http.base_url + FILE_PATH
+    assert destination.read_bytes() == JANUARY
+    assert len(police_http.requests_for(FILE_PATH)) == 1
