@@ -205,11 +205,12 @@ def _write_validated(state: MonthState, contract: Contract, accepted) -> Path:
     frame.columns = ["line", *contract.fields]
     constants = {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id}
     # DuckDB writes the frame ~5x faster than DataFrame.to_csv; NULL is an empty field, as both engines read it.
+    quoted = str(path).replace("'", "''")
     with duckdb.connect() as writer:
         writer.register("accepted", frame)
         writer.execute(
             f"COPY (SELECT $source AS source, $period AS period, $load_batch_id AS load_batch_id, * "
-            f"FROM accepted) TO '{str(path).replace("'", "''")}' (FORMAT csv, HEADER true)",
+            f"FROM accepted) TO '{quoted}' (FORMAT csv, HEADER true)",
             constants,
         )
     return path
