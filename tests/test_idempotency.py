@@ -62,10 +62,10 @@ def test_a_corrected_file_after_a_rejected_one_leaves_one_correct_slice(home, ma
     drop_police(home, "2020-01")
     run_january(clean)
     expected = slice_fingerprint(clean)
+    good = (home / "drop/police/2020-01-leicestershire-street.csv").read_bytes()
 
     for engine in ("duckdb", "postgres"):
         warehouse = make_warehouse(engine)
-        good = (home / "drop/police/2020-01-leicestershire-street.csv").read_bytes()
         drop_police(home, "2020-01", good.replace(b",2020-01,", b",2019-12,", 5))  # wrong month inside
         rejected = run_january(warehouse)
         assert rejected["status"] == "rejected" and "month_is_period" in rejected["reason"]
@@ -76,6 +76,12 @@ def test_a_corrected_file_after_a_rejected_one_leaves_one_correct_slice(home, ma
         assert slice_fingerprint(warehouse) == expected
         history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
         assert [r["status"] for r in history] == ["rejected", "available"]
+
+        # a bad re-delivery after a good load leaves the good slice, and says so
+        drop_police(home, "2020-01", good.replace(b",2020-01,", b",2019-12,", 5))
+        again = run_january(warehouse)
+        assert again["status"] == "rejected" and "(8,852 rows) is kept" in again["reason"]
+        assert slice_fingerprint(warehouse) == expected
 
 
 def test_a_corrected_file_after_one_with_quarantined_rows_replaces_the_slice(home, warehouse):

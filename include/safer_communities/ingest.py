@@ -153,7 +153,14 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             kept = landing.quarantine_file(
                 Path(state.landing_path), state.source, state.period, state.original_name, outcome.rejection
             )
-            state.decide(Status("rejected", f"Rejected: {outcome.rejection}. The file is kept at {kept}."))
+            reason = f"Rejected: {outcome.rejection}. The file is kept at {kept}."
+            with warehouse.begin() as connection:
+                previous = query(connection, AUDIT_SQL / "latest_load.sql",
+                                 {"source": state.source, "period": state.period})
+            if previous:
+                reason += (f" The slice loaded {previous[0]['loaded_at'][:19]} from file "
+                           f"{previous[0]['file_sha256'][:12]} ({previous[0]['rows_loaded']:,} rows) is kept.")
+            state.decide(Status("rejected", reason))
             continue
         state.load_batch_id = uuid.uuid4().hex
         state.validated_path = str(_write_validated(state, contract, outcome.accepted))
