@@ -140,22 +140,31 @@ def _rule_result(rule: Rule, gx_result) -> RuleResult:
     )
 
 
+def _failure(file: str, rule_id: str, description: str, detail: str) -> str:
+    """The one shape of every validation message: which file, which rule, what failed."""
+    return f"{file}: rule {rule_id} ({description}): {detail}"
+
+
+def _rows_fail(count: int, examples: list[str]) -> str:
+    more = f" and {count - len(examples)} more" if count > len(examples) else ""
+    return f"{count} rows fail: {', '.join(examples)}{more}"
+
+
 def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleResult) -> str:
     """The error a partner can act on: which file, which rule, which lines and values."""
-    frame = parsed.frame
-    where = f"{parsed.name}: rule {rule.id} ({rule.description})"
     if result.message:
-        return f"{where}: {result.message}"
-    if rule.expect == "columns_in_order":
-        return f"{where}: header is {parsed.header}, expected {contract.column_names}"
-    if rule.expect == "row_count_at_least":
-        return f"{where}: the file has {result.observed} data rows"
-    shown = ", ".join(
-        f"line {line} {rule.column}={_value(frame, line, rule.column)!r}"
-        for line in result.unexpected_lines[:5]
-    )
-    more = f" and {result.unexpected_count - 5} more" if result.unexpected_count > 5 else ""
-    return f"{where}: {result.unexpected_count} rows fail: {shown}{more}"
+        detail = result.message
+    elif rule.expect == "columns_in_order":
+        detail = f"header is {parsed.header}, expected {contract.column_names}"
+    elif rule.expect == "row_count_at_least":
+        detail = f"the file has {result.observed} data rows"
+    else:
+        examples = [
+            f"line {line} {rule.column}={_value(parsed.frame, line, rule.column)!r}"
+            for line in result.unexpected_lines[:5]
+        ]
+        detail = _rows_fail(result.unexpected_count, examples)
+    return _failure(parsed.name, rule.id, rule.description, detail)
 
 
 def _value(frame: pd.DataFrame, line: int, column: str | None):
@@ -190,12 +199,8 @@ def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation
         failed = [issue for issue in parsed.issues if issue.rule == parse_rule.id]
         message = ""
         if failed:
-            shown = ", ".join(f"line {issue.line} ({issue.message})" for issue in failed[:5])
-            more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-            message = (
-                f"{parsed.name}: rule {parse_rule.id} ({parse_rule.description}): "
-                f"{len(failed)} rows fail: {shown}{more}"
-            )
+            examples = [f"line {issue.line} ({issue.message})" for issue in failed[:5]]
+            message = _failure(parsed.name, parse_rule.id, parse_rule.description, _rows_fail(len(failed), examples))
         results.append(
             RuleResult(
                 rule=parse_rule.id,
