@@ -64,8 +64,9 @@ def test_dag_files_import_nothing_heavy_at_parse_time(dag_file):
     assert [m for m in added if m.split(".")[0] in HEAVY] == []
 
 
-def test_dag_test_run_for_a_quarter_on_duckdb(airflow_db, home, tmp_path, monkeypatch, dagbag):
-    """The real DAG, run by dag.test(), ingests 2019/20 Q4 into a DuckDB warehouse and emits its asset."""
+@pytest.fixture
+def dag_warehouse(airflow_db, home, tmp_path, monkeypatch) -> str:
+    """A migrated DuckDB warehouse that tasks find through the warehouse connection; its URL."""
     from safer_communities.warehouse import Warehouse
 
     url = f"duckdb:///{tmp_path / 'dag-test.duckdb'}"
@@ -75,58 +76,51 @@ def test_dag_test_run_for_a_quarter_on_duckdb(airflow_db, home, tmp_path, monkey
     )
     with Warehouse(url) as warehouse:
         warehouse.migrate()
+    return url
+
+
+def emitted_statuses(run_id: str) -> dict:
+    """The statuses in the extra of the police_street_crime asset event that a run emitted."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        event = (
+            session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == run_id)
+            .one()
+        )
+        return event.extra["statuses"]
+
+
+def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
+    """The real DAG, run by dag.test(), ingests 2019/20 Q4 into a DuckDB warehouse and emits its asset."""
+    from safer_communities.warehouse import Warehouse
+
     for month in ("2020-01", "2020-02", "2020-03"):
         drop_police(home, month)
 
     dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2019/20 Q4"})
     assert dag_run.state == "success"
 
-    with Warehouse(url) as warehouse:
+    with Warehouse(dag_warehouse) as warehouse:
         statuses = warehouse.query("SELECT period, status, run_id FROM audit.source_status ORDER BY period")
         loaded = warehouse.query("SELECT COUNT(*) AS n FROM staging.police_street")[0]["n"]
     assert [(s["period"], s["status"]) for s in statuses] == [
         ("2020-01", "available"), ("2020-02", "available"), ("2020-03", "incomplete")]
     assert {s["run_id"] for s in statuses} == {dag_run.run_id}
     assert loaded == 8852 + 7857 + 8146
-
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        event = (
-            session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == dag_run.run_id)
-            .one()
-        )
-        assert event.extra["statuses"] == {"2020-01": "available", "2020-02": "available",
-                                           "2020-03": "incomplete"}
+    assert emitted_statuses(dag_run.run_id) == {"2020-01": "available", "2020-02": "available",
+                                                "2020-03": "incomplete"}
 
 
-def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(airflow_db, home, tmp_path,
-                                                                          monkeypatch, dagbag):
+def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(dag_warehouse, dagbag):
     from safer_communities.warehouse import Warehouse
 
-    url = f"duckdb:///{tmp_path / 'dag-test.duckdb'}"
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
-        json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}),
-    )
-    with Warehouse(url) as warehouse:
-        warehouse.migrate()
     dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2015/16 Q1"})
     assert dag_run.state == "success"
-
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        event = (
-            session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == dag_run.run_id)
-            .one()
-        )
-        assert event.extra["statuses"] == {"2015-04": "unavailable", "2015-05": "unavailable",
-                                           "2015-06": "unavailable"}
-    with Warehouse(url) as warehouse:
+    assert emitted_statuses(dag_run.run_id) == {"2015-04": "unavailable", "2015-05": "unavailable",
+                                                "2015-06": "unavailable"}
+    with Warehouse(dag_warehouse) as warehouse:
         reasons = [r["reason"] for r in warehouse.query("SELECT reason FROM audit.source_status")]
     assert len(reasons) == 3 and all("NICHE" in reason for reason in reasons)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -68,6 +69,13 @@ def _dicts(states: list[MonthState]) -> list[dict]:
     return [asdict(state) for state in states]
 
 
+def _open_months(states: list[MonthState]) -> Iterator[tuple[MonthState, Source]]:
+    """The months still without a status, with their source: the ones a step works on."""
+    for state in states:
+        if state.open:
+            yield state, get_source(state.source)
+
+
 def _now() -> datetime:
     """Wall-clock time, for audit timestamps only (never to choose a period)."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -98,10 +106,7 @@ def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
 def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:
     """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
     result = _states(states)
-    for state in result:
-        if not state.open:
-            continue
-        source = get_source(state.source)
+    for state, source in _open_months(result):
         part = landing.incoming(state.source, state.period)
         try:
             fetched = transport_for(source).fetch(state.month, part)
@@ -137,10 +142,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     from safer_communities.validation import validate as run_validation
 
     result = _states(states)
-    for state in result:
-        if not state.open:
-            continue
-        source = get_source(state.source)
+    for state, source in _open_months(result):
         contract = load_contract(source.contract)
         parsed = parse_csv(Path(state.landing_path), contract, name=state.original_name)
         outcome = run_validation(parsed, contract, state.month)
@@ -226,10 +228,7 @@ def _write_validated(state: MonthState, contract: Contract, accepted) -> Path:
 def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
     """Replace each validated month's slice in staging and core in one transaction, then judge completeness."""
     result = _states(states)
-    for state in result:
-        if not state.open:
-            continue
-        source = get_source(state.source)
+    for state, source in _open_months(result):
         contract = load_contract(source.contract)
         params = {
             "source": state.source,
