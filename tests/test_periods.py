@@ -29,3 +29,16 @@ def test_month_arithmetic_and_ends():
 def test_bad_periods_are_refused_with_the_text(text):
     with pytest.raises(PeriodError):
         parse_period(text)
+
+
+def test_sources_get_the_periods_of_their_cadence():
+    from safer_communities.periods import FinancialYear, periods_for
+
+    assert [str(p) for p in periods_for("monthly", "2015/16 Q1")] == ["2015-04", "2015-05", "2015-06"]
+    assert [str(p) for p in periods_for("quarterly", "2015-05")] == ["2015/16 Q1"]
+    assert [str(p) for p in periods_for("quarterly", "2015/16")] == [f"2015/16 Q{n}" for n in range(1, 5)]
+    assert [str(p) for p in periods_for("annual", "2016/17 Q4")] == ["2016/17"]
+    year = FinancialYear.parse("2014/15")
+    assert (year.start, year.end, year.slug) == (date(2014, 4, 1), date(2015, 3, 31), "2014-15")
+    quarter = Quarter.parse("2015/16 Q4")
+    assert (quarter.start, quarter.end, quarter.slug) == (date(2016, 1, 1), date(2016, 3, 31), "2015-16-Q4")

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from safer_communities.periods import Month
+    from safer_communities.periods import Month, Period
     from safer_communities.registry import DistrictCollapse, NoLocationShare, Source
 
 STATUSES = ("available", "incomplete", "late", "unavailable", "rejected")
@@ -36,20 +36,20 @@ class Status:
             raise ValueError(f"unknown status {self.status!r}")
 
 
-def deadline(source: Source, month: Month) -> date:
-    return month.end + timedelta(days=source.deadline_days_after_period_end)
+def deadline(source: Source, period: Period) -> date:
+    return period.end + timedelta(days=source.deadline_days_after_period_end)
 
 
-def outage_status(source: Source, month: Month) -> Status | None:
-    outage = source.outage_for(month)
+def outage_status(source: Source, period: Period) -> Status | None:
+    outage = source.outage_for(period)
     if outage is None:
         return None
     return Status("unavailable", f"Declared outage {outage.first} to {outage.last}: {outage.reason}")
 
 
-def missing_status(source: Source, month: Month, as_of: date, why: str) -> Status:
+def missing_status(source: Source, period: Period, as_of: date, why: str) -> Status:
     """A file that has not arrived is late until its deadline, unavailable after it."""
-    due = deadline(source, month)
+    due = deadline(source, period)
     if as_of <= due:
         return Status("late", f"Not delivered yet ({why}); due by {due.isoformat()}.")
     return Status("unavailable", f"Not delivered by the deadline {due.isoformat()} ({why}).")

@@ -1,12 +1,15 @@
-"""The ingestion steps every source goes through, for the months of one period.
+"""The ingestion steps every source goes through, for the periods of one request.
 
     check_availability -> pull -> validate -> load -> record_status
 
-Each step takes and returns a list of month states (plain dicts, so they travel
-as XCom between Airflow tasks). A month whose status is decided early (a
-declared outage, a file not delivered, a rejected file) is carried through the
-later steps untouched and still gets its status recorded: an unavailable month
-is a successful run. Sources differ only by what the registry declares.
+A request (a month, a quarter or a financial year) becomes the periods the
+source delivers: months for a monthly source, quarters for a quarterly one,
+financial years for an annual one. Each step takes and returns a list of period
+states (plain dicts, so they travel as XCom between Airflow tasks). A period
+whose status is decided early (a declared outage, a file not delivered, a
+rejected file) is carried through the later steps untouched and still gets its
+status recorded: an unavailable period is a successful run. Sources differ only
+by what the registry and their contract declare.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from safer_communities import availability, landing
 from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract, parse_csv
-from safer_communities.periods import Month, parse_period
+from safer_communities.periods import Month, Period, parse_any, periods_for
 from safer_communities.registry import DistrictCollapse, NoLocationShare, Source, get_source
 from safer_communities.settings import SQL_DIR, home
 from safer_communities.transports import NotDelivered, TransferError, transport_for
@@ -33,7 +36,7 @@ AUDIT_SQL = SQL_DIR / "audit"
 
 
 @dataclass
-class MonthState:
+class PeriodState:
     source: str
     period: str
     status: str | None = None
@@ -49,8 +52,9 @@ class MonthState:
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def month(self) -> Month:
-        return Month.parse(self.period)
+    def span(self) -> Period:
+        """The period as a Month, Quarter or FinancialYear."""
+        return parse_any(self.period)
 
     @property
     def open(self) -> bool:
@@ -61,16 +65,16 @@ class MonthState:
         log.info("%s %s: %s - %s", self.source, self.period, status.status, status.reason)
 
 
-def _states(states: list[dict]) -> list[MonthState]:
-    return [MonthState(**state) for state in states]
+def _states(states: list[dict]) -> list[PeriodState]:
+    return [PeriodState(**state) for state in states]
 
 
-def _dicts(states: list[MonthState]) -> list[dict]:
+def _dicts(states: list[PeriodState]) -> list[dict]:
     return [asdict(state) for state in states]
 
 
-def _open_months(states: list[MonthState]) -> Iterator[tuple[MonthState, Source]]:
-    """The months still without a status, with their source: the ones a step works on."""
+def _open_periods(states: list[PeriodState]) -> Iterator[tuple[PeriodState, Source]]:
+    """The periods still without a status, with their source: the ones a step works on."""
     for state in states:
         if state.open:
             yield state, get_source(state.source)
@@ -82,9 +86,9 @@ def _now() -> datetime:
 
 
 def plan(source_name: str, period: str) -> list[dict]:
-    """One state per month of the period ('2015-04' or '2015/16 Q1')."""
-    get_source(source_name)
-    return _dicts([MonthState(source_name, str(month)) for month in parse_period(period)])
+    """One state per period the source delivers for the requested month, quarter or financial year."""
+    source = get_source(source_name)
+    return _dicts([PeriodState(source_name, str(span)) for span in periods_for(source.cadence, period)])
 
 
 def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
@@ -92,31 +96,31 @@ def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
     result = _states(states)
     for state in result:
         source = get_source(state.source)
-        outage = availability.outage_status(source, state.month)
+        outage = availability.outage_status(source, state.span)
         if outage:
             state.decide(outage)
             continue
         try:
-            transport_for(source).check_published(state.month)
+            transport_for(source).check_published(state.span)
         except NotDelivered as why:
-            state.decide(availability.missing_status(source, state.month, as_of, str(why)))
+            state.decide(availability.missing_status(source, state.span, as_of, str(why)))
     return _dicts(result)
 
 
 def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:
     """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
     result = _states(states)
-    for state, source in _open_months(result):
+    for state, source in _open_periods(result):
         part = landing.incoming(state.source, state.period)
         try:
-            fetched = transport_for(source).fetch(state.month, part)
+            fetched = transport_for(source).fetch(state.span, part)
         except NotDelivered as why:
             part.unlink(missing_ok=True)
-            state.decide(availability.missing_status(source, state.month, as_of, str(why)))
+            state.decide(availability.missing_status(source, state.span, as_of, str(why)))
             continue
         except TransferError as error:
             part.unlink(missing_ok=True)
-            state.decide(availability.missing_status(source, state.month, as_of, f"download failed: {error}"))
+            state.decide(availability.missing_status(source, state.span, as_of, f"download failed: {error}"))
             record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
             raise
         landed = landing.land(part, state.source, state.period, Path(fetched.original_name).suffix)
@@ -142,10 +146,10 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     from safer_communities.validation import validate as run_validation
 
     result = _states(states)
-    for state, source in _open_months(result):
+    for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         parsed = parse_csv(Path(state.landing_path), contract, name=state.original_name)
-        outcome = run_validation(parsed, contract, state.month)
+        outcome = run_validation(parsed, contract, state.span)
         state.rows_read = outcome.rows_read
         state.rows_quarantined = len(outcome.quarantined)
         state.rows_loaded = len(outcome.accepted)
@@ -169,7 +173,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     return _dicts(result)
 
 
-def _record_validation(warehouse: Warehouse, state: MonthState, contract: Contract, outcome, run_id: str) -> None:
+def _record_validation(warehouse: Warehouse, state: PeriodState, contract: Contract, outcome, run_id: str) -> None:
     now = _now()
     with warehouse.begin() as connection:
         keys = {"source": state.source, "period": state.period, "sha256": state.sha256}
@@ -203,7 +207,7 @@ def _staging_columns(contract: Contract) -> list[str]:
     return ["source", "period", "load_batch_id", "line", *contract.fields]
 
 
-def _write_validated(state: MonthState, contract: Contract, accepted) -> Path:
+def _write_validated(state: PeriodState, contract: Contract, accepted) -> Path:
     """The accepted rows as a CSV in staging-table column order, ready for the engine's bulk reader."""
     folder = home() / "validated" / state.source / state.period
     folder.mkdir(parents=True, exist_ok=True)
@@ -228,12 +232,13 @@ def _write_validated(state: MonthState, contract: Contract, accepted) -> Path:
 def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
     """Replace each validated month's slice in staging and core in one transaction, then judge completeness."""
     result = _states(states)
-    for state, source in _open_months(result):
+    for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         params = {
             "source": state.source,
             "period": state.period,
-            "month_start": state.month.start,
+            "period_start": state.span.start,
+            "period_end": state.span.end,
             "load_batch_id": state.load_batch_id,
         }
         from sqlalchemy import text
@@ -258,7 +263,7 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
                 [(state.load_batch_id, state.source, state.period, state.sha256, run_id, state.rows_read,
                   state.rows_loaded, state.rows_quarantined, _now())],
             )
-            checks = completeness(connection, source, state.month)
+            checks = completeness(connection, source, state.span)
             bulk_copy_rows(
                 connection,
                 "audit.completeness_result",
@@ -271,7 +276,7 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
     return _dicts(result)
 
 
-def completeness(connection, source: Source, month: Month) -> list[availability.CheckResult]:
+def completeness(connection, source: Source, month: Period) -> list[availability.CheckResult]:
     """Run the source's declared completeness checks on the slice just loaded."""
     results = []
     for rule in source.completeness:

@@ -13,6 +13,7 @@ from datetime import date
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 
 
 class PeriodError(ValueError):
@@ -62,6 +63,19 @@ class Month:
         return self.year if self.month >= 4 else self.year - 1
 
     @property
+    def months(self) -> tuple[Month]:
+        return (self,)
+
+    @property
+    def slug(self) -> str:
+        """The period as it appears in file names."""
+        return str(self)
+
+    def template_fields(self) -> dict[str, str]:
+        return {"period": self.slug, "month": str(self), "yyyy": f"{self.year:04d}", "mm": f"{self.month:02d}",
+                "fy": FinancialYear(self.financial_year).slug}
+
+    @property
     def quarter(self) -> Quarter:
         return Quarter(self.financial_year, (self.month - 4) % 12 // 3 + 1)
 
@@ -95,19 +109,107 @@ class Quarter:
         first = Month(self.fy_start, 4).shift(3 * (self.number - 1))
         return (first, first.shift(1), first.shift(2))
 
+    @property
+    def start(self) -> date:
+        return self.months[0].start
+
+    @property
+    def end(self) -> date:
+        return self.months[-1].end
+
+    @property
+    def slug(self) -> str:
+        return f"{FinancialYear(self.fy_start).slug}-Q{self.number}"
+
+    def template_fields(self) -> dict[str, str]:
+        return {"period": self.slug, "quarter": str(self.number), "fy": FinancialYear(self.fy_start).slug}
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """A UK financial year, 1 April to 31 March; ``fy_start`` is the year it starts."""
+
+    fy_start: int
+
+    @classmethod
+    def parse(cls, text: str) -> FinancialYear:
+        match = _YEAR.match(text.strip())
+        if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+            raise PeriodError(f"{text!r} is not a financial year like '2015/16'")
+        return cls(int(match[1]))
+
+    def __str__(self) -> str:
+        return financial_year_label(self.fy_start)
+
+    @property
+    def months(self) -> tuple[Month, ...]:
+        return tuple(Month(self.fy_start, 4).shift(i) for i in range(12))
+
+    @property
+    def quarters(self) -> tuple[Quarter, ...]:
+        return tuple(Quarter(self.fy_start, n) for n in range(1, 5))
+
+    @property
+    def start(self) -> date:
+        return date(self.fy_start, 4, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.fy_start + 1, 3, 31)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.fy_start}-{(self.fy_start + 1) % 100:02d}"
+
+    def template_fields(self) -> dict[str, str]:
+        return {"period": self.slug, "fy": self.slug}
+
+
+Period = Month | Quarter | FinancialYear
+CADENCE_FIELDS = {
+    "monthly": {"period", "month", "yyyy", "mm", "fy"},
+    "quarterly": {"period", "quarter", "fy"},
+    "annual": {"period", "fy"},
+}
+
 
 def financial_year_label(fy_start: int) -> str:
     return f"{fy_start}/{(fy_start + 1) % 100:02d}"
 
 
-def parse_period(text: str) -> tuple[Month, ...]:
-    """The months of a period given as a month ('2015-04') or a quarter ('2015/16 Q1')."""
+def parse_any(text: str) -> Period:
+    """A month ('2015-04'), a financial-year quarter ('2015/16 Q1') or a financial year ('2015/16')."""
     text = text.strip()
     if _MONTH.match(text):
-        return (Month.parse(text),)
+        return Month.parse(text)
     if _QUARTER.match(text):
-        return Quarter.parse(text).months
-    raise PeriodError(f"{text!r} is neither a month like '2015-04' nor a quarter like '2015/16 Q1'")
+        return Quarter.parse(text)
+    if _YEAR.match(text):
+        return FinancialYear.parse(text)
+    raise PeriodError(
+        f"{text!r} is not a month like '2015-04', a quarter like '2015/16 Q1' or a financial year like '2015/16'"
+    )
+
+
+def parse_period(text: str) -> tuple[Month, ...]:
+    """The months of a period given as a month, a quarter or a financial year."""
+    return parse_any(text).months
+
+
+def periods_for(cadence: str, text: str) -> list[Period]:
+    """The periods a source of this cadence delivers for a requested month, quarter or year.
+
+    A monthly source: the months. A quarterly source: the quarters they fall in.
+    An annual source: the financial years.
+    """
+    months = parse_period(text)
+    if cadence == "monthly":
+        return list(months)
+    if cadence == "quarterly":
+        return sorted({month.quarter for month in months})
+    if cadence == "annual":
+        return sorted({FinancialYear(month.financial_year) for month in months})
+    raise PeriodError(f"unknown cadence {cadence!r}")
 
 
 def month_range(first: Month, last: Month) -> list[Month]:

@@ -17,11 +17,11 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from safer_communities.periods import Month
+from safer_communities.periods import CADENCE_FIELDS, Month, Period
 from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
 
 REGISTRY_PATH = CONFIG_DIR / "sources.yaml"
-TEMPLATE_FIELDS = {"drop_dir", "month", "yyyy", "mm", "source"}
+TEMPLATE_FIELDS = {"drop_dir", "source"}  # plus the period fields of the cadence (periods.CADENCE_FIELDS)
 
 
 class RegistryError(ValueError):
@@ -80,8 +80,10 @@ class Outage(_Strict):
             raise ValueError(f"outage ends ({self.last}) before it starts ({self.first})")
         return self
 
-    def covers(self, month: Month) -> bool:
-        return Month.parse(self.first) <= month <= Month.parse(self.last)
+    def covers(self, period: Period) -> bool:
+        """True when any month of the period falls in the outage."""
+        first, last = Month.parse(self.first), Month.parse(self.last)
+        return any(first <= month <= last for month in period.months)
 
 
 class Source(_Strict):
@@ -100,7 +102,7 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> Source:
-        known = TEMPLATE_FIELDS | set(self.parameters)
+        known = TEMPLATE_FIELDS | CADENCE_FIELDS[self.cadence] | set(self.parameters)
         for _, field, _, _ in string.Formatter().parse(self.transport.location):
             if field is not None and field not in known:
                 raise ValueError(
@@ -110,17 +112,12 @@ class Source(_Strict):
             raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
         return self
 
-    def outage_for(self, month: Month) -> Outage | None:
-        return next((outage for outage in self.outages if outage.covers(month)), None)
+    def outage_for(self, period: Period) -> Outage | None:
+        return next((outage for outage in self.outages if outage.covers(period)), None)
 
-    def location_for(self, month: Month, drop_dir: Path | str) -> str:
+    def location_for(self, period: Period, drop_dir: Path | str) -> str:
         return self.transport.location.format(
-            drop_dir=drop_dir,
-            month=str(month),
-            yyyy=f"{month.year:04d}",
-            mm=f"{month.month:02d}",
-            source=self.name,
-            **self.parameters,
+            drop_dir=drop_dir, source=self.name, **period.template_fields(), **self.parameters
         )
 
 

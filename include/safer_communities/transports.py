@@ -20,7 +20,7 @@ from safer_communities.settings import drop_dir
 if TYPE_CHECKING:
     import requests
 
-    from safer_communities.periods import Month
+    from safer_communities.periods import Period
     from safer_communities.registry import HttpTransport, Source
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,11 @@ class Fetched:
 
 
 class Transport(Protocol):
-    def check_published(self, month: Month) -> None:
-        """Raise :class:`NotDelivered` if the month is known not to be published yet."""
+    def check_published(self, period: Period) -> None:
+        """Raise :class:`NotDelivered` if the period is known not to be published yet."""
 
-    def fetch(self, month: Month, destination: Path) -> Fetched:
-        """Write the month's file to ``destination``."""
+    def fetch(self, period: Period, destination: Path) -> Fetched:
+        """Write the period's file to ``destination``."""
 
 
 class LocalDrop:
@@ -54,15 +54,15 @@ class LocalDrop:
     def __init__(self, source: Source) -> None:
         self.source = source
 
-    def _path(self, month: Month) -> Path:
-        return Path(self.source.location_for(month, drop_dir=drop_dir()))
+    def _path(self, period: Period) -> Path:
+        return Path(self.source.location_for(period, drop_dir=drop_dir()))
 
-    def check_published(self, month: Month) -> None:
-        if not self._path(month).is_file():
-            raise NotDelivered(f"no file at {self._path(month)}")
+    def check_published(self, period: Period) -> None:
+        if not self._path(period).is_file():
+            raise NotDelivered(f"no file at {self._path(period)}")
 
-    def fetch(self, month: Month, destination: Path) -> Fetched:
-        path = self._path(month)
+    def fetch(self, period: Period, destination: Path) -> Fetched:
+        path = self._path(period)
         if not path.is_file():
             raise NotDelivered(f"no file at {path}")
         shutil.copyfile(path, destination)
@@ -184,22 +184,22 @@ class HttpFiles:
             backoff=transport.backoff_seconds,
         )
 
-    def _path(self, month: Month) -> str:
-        return self.source.location_for(month, drop_dir="")
+    def _path(self, period: Period) -> str:
+        return self.source.location_for(period, drop_dir="")
 
-    def check_published(self, month: Month) -> None:
+    def check_published(self, period: Period) -> None:
         if self.source.transport.publication_check != "police_api":
             return
         api = {"missing_means_not_delivered": False}
         published = {entry["date"] for entry in self.hook.get("crimes-street-dates", **api).json()}
-        if str(month) not in published:
+        if str(period) not in published:
             latest = self.hook.get("crime-last-updated", **api).json().get("date", "unknown")
             raise NotDelivered(
-                f"{month} is not yet published by the police API (crimes-street-dates; last updated {latest})"
+                f"{period} is not yet published by the police API (crimes-street-dates; last updated {latest})"
             )
 
-    def fetch(self, month: Month, destination: Path) -> Fetched:
-        path = self._path(month)
+    def fetch(self, period: Period, destination: Path) -> Fetched:
+        path = self._path(period)
         url = self.hook.download(path, destination)
         return Fetched(origin=url, original_name=Path(path).name)
 

@@ -20,7 +20,7 @@ from safer_communities.contracts import PARSE_RULES, Contract, ParsedFile, RowIs
 if TYPE_CHECKING:
     import pandas as pd
 
-    from safer_communities.periods import Month
+    from safer_communities.periods import Period
 
 log = logging.getLogger(__name__)
 SAMPLE_LINES = 20
@@ -63,7 +63,7 @@ class Validation:
         return [r for r in self.results if not r.success and r.severity == "warning"]
 
 
-def _expectation(rule: Rule, contract: Contract, month: Month):
+def _expectation(rule: Rule, contract: Contract, period: Period):
     import great_expectations.expectations as gxe
 
     meta = {"rule": rule.id, "severity": rule.severity, "scope": rule.scope}
@@ -74,7 +74,7 @@ def _expectation(rule: Rule, contract: Contract, month: Month):
         case "row_count_at_least":
             return gxe.ExpectTableRowCountToBeBetween(min_value=int(rule.min), meta=meta)
         case "equals_period":
-            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[str(month)], meta=meta)
+            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[str(period)], meta=meta)
         case "in_set":
             return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=rule.values, meta=meta)
         case "matches_regex":
@@ -96,7 +96,7 @@ def _expectation(rule: Rule, contract: Contract, month: Month):
     raise AssertionError(rule.expect)
 
 
-def _run_suite(rules: list[Rule], contract: Contract, month: Month, frame: pd.DataFrame) -> list:
+def _run_suite(rules: list[Rule], contract: Contract, period: Period, frame: pd.DataFrame) -> list:
     """Run the rules as one GX suite on the frame; return GX's per-expectation results."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -114,7 +114,7 @@ def _run_suite(rules: list[Rule], contract: Contract, month: Month, frame: pd.Da
     )
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
-        suite.add_expectation(_expectation(rule, contract, month))
+        suite.add_expectation(_expectation(rule, contract, period))
     # An unnamed index keeps GX's unexpected_index_list a plain list of line numbers.
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame.rename_axis(None)})
     outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
@@ -186,8 +186,8 @@ def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
     return wanted
 
 
-def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation:
-    """Validate a parsed file against its contract for the month it was pulled for.
+def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validation:
+    """Validate a parsed file against its contract for the period it was pulled for.
 
     Critical file-scope failures reject the file; critical row-scope failures
     quarantine the rows (each with every rule it broke); warnings and info are
@@ -229,7 +229,7 @@ def validate(parsed: ParsedFile, contract: Contract, month: Month) -> Validation
     for stage, stage_frame in stages:
         if rejections or not stage:
             break
-        for rule, gx_result in zip(stage, _run_suite(stage, contract, month, stage_frame), strict=True):
+        for rule, gx_result in zip(stage, _run_suite(stage, contract, period, stage_frame), strict=True):
             result = _rule_result(rule, gx_result)
             if not result.success:
                 evaluated = not result.message

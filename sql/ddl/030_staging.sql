@@ -2,7 +2,7 @@
 
 CREATE TABLE IF NOT EXISTS staging.police_street (
     source                 VARCHAR NOT NULL,
-    period                 VARCHAR(7) NOT NULL,
+    period                 VARCHAR(10) NOT NULL,
     load_batch_id          VARCHAR NOT NULL,
     line                   INTEGER NOT NULL,
     crime_id               VARCHAR(64),

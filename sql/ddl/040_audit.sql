@@ -3,7 +3,7 @@
 
 CREATE TABLE IF NOT EXISTS audit.pulled_file (
     source           VARCHAR NOT NULL,
-    period           VARCHAR(7) NOT NULL,
+    period           VARCHAR(10) NOT NULL,
     sha256           VARCHAR(64) NOT NULL,
     bytes            BIGINT NOT NULL,
     rows             INTEGER NOT NULL,
@@ -21,7 +21,7 @@ COMMENT ON TABLE audit.pulled_file IS 'Every distinct file pulled, kept immutabl
 
 CREATE TABLE IF NOT EXISTS audit.validation_result (
     source             VARCHAR NOT NULL,
-    period             VARCHAR(7) NOT NULL,
+    period             VARCHAR(10) NOT NULL,
     file_sha256        VARCHAR(64) NOT NULL,
     run_id             VARCHAR NOT NULL,
     suite_name         VARCHAR NOT NULL,
@@ -43,7 +43,7 @@ COMMENT ON COLUMN audit.validation_result.unexpected_lines IS 'JSON list of the 
 
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     source         VARCHAR NOT NULL,
-    period         VARCHAR(7) NOT NULL,
+    period         VARCHAR(10) NOT NULL,
     file_sha256    VARCHAR(64) NOT NULL,
     run_id         VARCHAR NOT NULL,
     line           INTEGER NOT NULL,
@@ -57,7 +57,7 @@ COMMENT ON TABLE audit.quarantine IS 'Rows held back from loading, with every cr
 CREATE TABLE IF NOT EXISTS audit.load_batch (
     load_batch_id     VARCHAR PRIMARY KEY,
     source            VARCHAR NOT NULL,
-    period            VARCHAR(7) NOT NULL,
+    period            VARCHAR(10) NOT NULL,
     file_sha256       VARCHAR(64) NOT NULL,
     run_id            VARCHAR NOT NULL,
     rows_read         INTEGER NOT NULL,
@@ -69,7 +69,7 @@ COMMENT ON TABLE audit.load_batch IS 'Every load of a (source, period) slice. Th
 
 CREATE TABLE IF NOT EXISTS audit.completeness_result (
     source      VARCHAR NOT NULL,
-    period      VARCHAR(7) NOT NULL,
+    period      VARCHAR(10) NOT NULL,
     run_id      VARCHAR NOT NULL,
     check_name  VARCHAR NOT NULL,
     passed      BOOLEAN NOT NULL,
@@ -80,7 +80,7 @@ COMMENT ON TABLE audit.completeness_result IS 'Completeness checks of the latest
 
 CREATE TABLE IF NOT EXISTS audit.source_status (
     source       VARCHAR NOT NULL,
-    period       VARCHAR(7) NOT NULL,
+    period       VARCHAR(10) NOT NULL,
     status       VARCHAR NOT NULL,
     reason       VARCHAR NOT NULL,
     file_sha256  VARCHAR(64),
@@ -92,7 +92,7 @@ COMMENT ON TABLE audit.source_status IS 'The current availability of every (sour
 
 CREATE TABLE IF NOT EXISTS audit.source_status_history (
     source       VARCHAR NOT NULL,
-    period       VARCHAR(7) NOT NULL,
+    period       VARCHAR(10) NOT NULL,
     status       VARCHAR NOT NULL,
     reason       VARCHAR NOT NULL,
     file_sha256  VARCHAR(64),
