@@ -143,7 +143,7 @@ def child_pipeline(job: dict) -> dict:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
-    import pandas  # noqa: F401  (parse_csv imports it; counted here, with the other libraries)
+    import pandas  # noqa: F401  (parse_extract imports it; counted here, with the other libraries)
     import sqlalchemy  # noqa: F401
 
     if job["engine"] == "postgres":
@@ -162,7 +162,7 @@ def child_pipeline(job: dict) -> dict:
     rss_after_imports = _rss_mib()
 
     timers = _Timers()
-    timers.wrap(ingest, "parse_csv", "validate.parse_csv")
+    timers.wrap(ingest, "parse_extract", "validate.parse_extract")
     timers.wrap(validation, "_run_suite", "validate.gx_suite")
     timers.wrap(validation, "validate", "validate.rules_total")
     timers.wrap(ingest, "_record_validation", "validate.audit_rows")
@@ -334,7 +334,7 @@ def bench_engine(engine: str, csv_path: Path, runs: int) -> dict:
 # (label, timer key, show rows/s): the parts of a step, as measured by the child's timers.
 SUBSTAGES = {
     "validate": [
-        ("parse_csv (csv.reader -> DataFrame, numeric coercion)", "validate.parse_csv", True),
+        ("parse_extract (csv.reader -> DataFrame, numeric coercion)", "validate.parse_extract", True),
         ("GX suites (2 x get_batch + batch.validate)", "validate.gx_suite", True),
         ("routing: describe, quarantine, raw lines", "validate.routing", False),
         ("audit rows (validation_result, quarantine)", "validate.audit_rows", False),
@@ -356,7 +356,7 @@ def _derived(run: dict) -> dict[str, float]:
     step = {s["step"]: s["seconds"] for s in run["steps"]}
     parts["validate.routing"] = parts.get("validate.rules_total", 0) - parts.get("validate.gx_suite", 0)
     parts["validate.other"] = step["validate"] - sum(
-        parts.get(k, 0) for k in ("validate.parse_csv", "validate.rules_total", "validate.audit_rows",
+        parts.get(k, 0) for k in ("validate.parse_extract", "validate.rules_total", "validate.audit_rows",
                                   "validate.write_csv")
     )
     parts["load.other"] = step["load"] - sum(
@@ -422,7 +422,7 @@ def report(results: dict) -> list[str]:
             parts = _derived(run)
             total = run["seconds"]
             with_imports = total + run["imports_s"] + run["gx_import_s"]
-            parse, gx = parts.get("validate.parse_csv", 0), parts.get("validate.gx_suite", 0)
+            parse, gx = parts.get("validate.parse_extract", 0), parts.get("validate.gx_suite", 0)
             load = next(s["seconds"] for s in run["steps"] if s["step"] == "load")
             rest = total - parse - gx - load
             out(

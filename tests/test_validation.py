@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from safer_communities.contracts import load_contract, parse_csv
+from safer_communities.contracts import load_contract, parse_extract
 from safer_communities.periods import Month
 from safer_communities.validation import validate
 from tests.police_samples import COLUMNS, crime_row, first_row, january_rows, line_of, to_bytes
@@ -18,7 +18,7 @@ JANUARY = Month(2020, 1)
 def run(tmp_path, content: bytes, month: Month = JANUARY, name: str = "2020-01-leicestershire-street.csv"):
     path = tmp_path / name
     path.write_bytes(content)
-    return validate(parse_csv(path, CONTRACT), CONTRACT, month)
+    return validate(parse_extract(path, CONTRACT), CONTRACT, month)
 
 
 def result(outcome, rule):
@@ -38,7 +38,7 @@ def test_a_good_file_passes_every_rule(tmp_path):
 
 
 def test_the_whole_real_month_passes(tmp_path):
-    outcome = validate(parse_csv(january_rows.__globals__["JANUARY"], CONTRACT), CONTRACT, JANUARY)
+    outcome = validate(parse_extract(january_rows.__globals__["JANUARY"], CONTRACT), CONTRACT, JANUARY)
     assert not outcome.rejected and outcome.quarantined == [] and len(outcome.accepted) == 8852
 
 

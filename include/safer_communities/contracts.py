@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -39,7 +40,14 @@ class _Strict(BaseModel):
 class Column(_Strict):
     name: str
     field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    type: Literal["string", "float", "integer"]
+    type: Literal["string", "float", "integer", "date"]
+    required: bool = True
+    person_ref: bool = False  # pseudonymised on arrival (HMAC-SHA256); the raw value never leaves parsing
+
+
+def normalise_name(name: str) -> str:
+    """Column names as a forgiving header compares them: case, spaces and underscores ignored."""
+    return re.sub(r"[\s_]+", " ", name).strip().lower()
 
 
 class Unless(_Strict):
@@ -51,6 +59,7 @@ class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     expect: Literal[
         "columns_in_order",
+        "columns_match",
         "row_count_at_least",
         "equals_period",
         "not_null",
@@ -58,6 +67,7 @@ class Rule(_Strict):
         "matches_regex",
         "unique",
         "between",
+        "within_period",
     ]
     severity: Severity
     scope: Scope
@@ -71,7 +81,7 @@ class Rule(_Strict):
 
     @property
     def is_table_rule(self) -> bool:
-        return self.expect in ("columns_in_order", "row_count_at_least")
+        return self.expect in ("columns_in_order", "columns_match", "row_count_at_least")
 
     @model_validator(mode="after")
     def _arguments(self) -> Rule:
@@ -81,6 +91,7 @@ class Rule(_Strict):
             "between": ["column", "min", "max"],
             "row_count_at_least": ["min"],
             "equals_period": ["column"],
+            "within_period": ["column"],
             "not_null": ["column"],
             "unique": ["column"],
         }.get(self.expect, [])
@@ -98,7 +109,8 @@ class Contract(_Strict):
     name: str
     version: int = Field(ge=1)
     description: str
-    header: Literal["exact"]
+    header: Literal["exact", "forgiving"]
+    sheet: str | None = None  # for .xlsx extracts: the sheet to read (default: the first)
     staging_table: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     columns: list[Column]
     rules: list[Rule]
@@ -113,7 +125,14 @@ class Contract(_Strict):
         ids = [rule.id for rule in self.rules]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique")
+        header_rule = {"exact": "columns_in_order", "forgiving": "columns_match"}[self.header]
+        if header_rule not in {rule.expect for rule in self.rules}:
+            raise ValueError(f"a contract with header {self.header!r} needs a {header_rule!r} rule")
         return self
+
+    @property
+    def has_person_refs(self) -> bool:
+        return any(column.person_ref for column in self.columns)
 
     @property
     def suite_name(self) -> str:
@@ -152,7 +171,7 @@ class ParseRule:
 
 UTF8 = ParseRule("parse_utf8", "the row is valid UTF-8")
 FIELD_COUNT = ParseRule("parse_field_count", "the row has as many fields as the header")
-TYPED = ParseRule("parse_type", "numeric columns hold numbers")
+TYPED = ParseRule("parse_type", "every value is of its column's type (number, whole number, date)")
 PARSE_RULES = (UTF8, FIELD_COUNT, TYPED)
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -186,23 +205,25 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _record(fields: list[str]) -> str:
+def _record(fields: list) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(fields)
+    csv.writer(buffer, lineterminator="").writerow(["" if f is None else f for f in fields])
     return _printable(buffer.getvalue())
 
 
-def parse_csv(path: Path, contract: Contract, name: str | None = None) -> ParsedFile:
-    """Read a CSV extract: every row kept, either in the frame or as a :class:`RowIssue`.
+WITHHELD = "(withheld: the record holds personal identifiers; see the landed file)"
 
-    Invalid UTF-8 and wrong field counts are row problems (the line is named);
-    a numeric column that does not hold a number is a row problem too. Empty
-    strings become nulls so that "when present" rules skip them. ``name`` is the
-    file's name as delivered, used in every message (default: the path's name).
-    """
-    import pandas as pd
 
-    raw = Path(path).read_bytes()
+@dataclass
+class _Records:
+    header: list[str]
+    lines: list[int]
+    rows: list[list]
+    issues: list[RowIssue]
+
+
+def _csv_records(raw: bytes) -> _Records:
+    """Rows of a CSV file with their line numbers; bad bytes and wrong field counts become issues."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -211,48 +232,134 @@ def parse_csv(path: Path, contract: Contract, name: str | None = None) -> Parsed
     except UnicodeDecodeError:
         bad_bytes = True
     # Read through a wrapper rather than a decoded copy in io.StringIO (4 bytes a character).
-    text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="surrogateescape", newline=""))
     header = next(reader, [])
     width = len(header)
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    issues: list[RowIssue] = []
+    records = _Records(header, [], [], [])
     start = reader.line_num + 1
     for record in reader:
         line, start = start, reader.line_num + 1
         if not record:
             continue  # blank line
         if bad_bytes and _SURROGATE.search("\x1f".join(record)):
-            issues.append(RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", _record(record)))
-            continue
-        if len(record) != width:
-            issues.append(
+            records.issues.append(RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", _record(record)))
+        elif len(record) != width:
+            records.issues.append(
                 RowIssue(line, FIELD_COUNT.id, f"{len(record)} fields, header has {width}", _record(record))
             )
-            continue
-        lines.append(line)
-        rows.append(record)
+        else:
+            records.lines.append(line)
+            records.rows.append(record)
+    return records
 
-    frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+
+def _xlsx_records(path: Path, sheet: str | None) -> _Records:
+    """Rows of a worksheet (the named one, or the first) with their Excel row numbers."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = worksheet.iter_rows(values_only=True)
+        header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+        while header and header[-1] == "":
+            header.pop()
+        width = len(header)
+        records = _Records(header, [], [], [])
+        for line, values in enumerate(rows, start=2):
+            cells = ["" if v is None else v.date().isoformat() if hasattr(v, "date") else str(v) for v in values]
+            extra = [cell for cell in cells[width:] if cell != ""]
+            cells = cells[:width] + [""] * (width - len(cells))
+            if not any(cells) and not extra:
+                continue  # empty row
+            if extra:
+                records.issues.append(
+                    RowIssue(line, FIELD_COUNT.id, f"values beyond the {width} header columns", _record(cells + extra))
+                )
+                continue
+            records.lines.append(line)
+            records.rows.append(cells)
+        return records
+    finally:
+        workbook.close()
+
+
+def _column_map(header: list[str], contract: Contract) -> dict[str, str]:
+    """File column -> contract column. Exact headers keep their names; forgiving ones match normalised names."""
+    if contract.header == "exact":
+        return {name: name for name in header}
+    by_name = {normalise_name(column.name): column.name for column in contract.columns}
+    return {name: by_name.get(normalise_name(name), name) for name in header}
+
+
+def _parse_dates(values):
+    import pandas as pd
+
+    iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
+    return iso.fillna(uk).dt.date.where(iso.notna() | uk.notna(), None)
+
+
+def parse_extract(
+    path: Path, contract: Contract, name: str | None = None, pseudonymise: Callable[[str], str] | None = None
+) -> ParsedFile:
+    """Read an extract (CSV, or .xlsx by its suffix): every row kept, in the frame or as a :class:`RowIssue`.
+
+    The frame is indexed by the file's line (Excel: row) number, the header
+    being line 1. Invalid UTF-8, wrong field counts and values that are not of
+    their column's type are row problems. Empty strings become nulls so that
+    "when present" rules skip them. A forgiving header is matched ignoring case,
+    spaces and underscores; optional columns the file lacks are added empty.
+    Person references are replaced by ``pseudonymise`` before anything else sees
+    them, and raw records of such files are withheld from issues. ``name`` is
+    the file's name as delivered, used in every message.
+    """
+    import pandas as pd
+
+    name = name or Path(path).name
+    if contract.has_person_refs and pseudonymise is None:
+        raise ValueError(f"contract {contract.name} has person references: a pseudonymiser is required")
+    if Path(name).suffix.lower() == ".xlsx":
+        records = _xlsx_records(Path(path), contract.sheet)
+    else:
+        records = _csv_records(Path(path).read_bytes())
+    issues = records.issues
+    if contract.has_person_refs:
+        issues = [RowIssue(i.line, i.rule, i.message, WITHHELD) for i in issues]
+
+    columns = _column_map(records.header, contract)
+    frame = pd.DataFrame(
+        records.rows, columns=[columns[c] for c in records.header], index=pd.Index(records.lines, name="line"),
+        dtype=object,
+    )
     frame = frame.where(frame != "", None)
-    if header == contract.column_names:
+    present = set(frame.columns)
+    for column in contract.columns:
+        if column.name not in present and not column.required:
+            frame[column.name] = None
+    if set(contract.column_names) <= set(frame.columns):
+        if contract.header == "forgiving":
+            frame = frame[[*contract.column_names, *(c for c in frame.columns if c not in contract.column_names)]]
         for column in contract.columns:
+            if column.person_ref:
+                frame[column.name] = frame[column.name].map(pseudonymise, na_action="ignore")
             if column.type == "string":
                 continue
-            values = pd.to_numeric(frame[column.name], errors="coerce")
-            not_numbers = values.isna() & frame[column.name].notna()
-            for line in frame.index[not_numbers]:
-                issues.append(
-                    RowIssue(
-                        int(line),
-                        TYPED.id,
-                        f"{column.name} {frame.at[line, column.name]!r} is not a number",
-                        _record(list(frame.loc[line].fillna(""))),
-                    )
-                )
-            frame[column.name] = values
+            original = frame[column.name]
+            if column.type == "date":
+                values = _parse_dates(original)
+                wrong = "is not a date (YYYY-MM-DD or DD/MM/YYYY)"
+            else:
+                values = pd.to_numeric(original, errors="coerce")
+                wrong = "is not a number"
+                if column.type == "integer":
+                    values = values.where(values % 1 == 0)
+                    wrong = "is not a whole number"
+            for line in frame.index[values.isna() & original.notna()]:
+                raw = WITHHELD if contract.has_person_refs else _record(list(frame.loc[line].fillna("")))
+                issues.append(RowIssue(int(line), TYPED.id, f"{column.name} {original[line]!r} {wrong}", raw))
+            frame[column.name] = values.astype("Int64") if column.type == "integer" else values
         if any(issue.rule == TYPED.id for issue in issues):
-            frame = frame.drop(index=[i.line for i in issues if i.rule == TYPED.id])
+            frame = frame.drop(index=sorted({i.line for i in issues if i.rule == TYPED.id}))
     issues.sort(key=lambda issue: issue.line)
-    return ParsedFile(path=Path(path), name=name or Path(path).name, header=header, frame=frame, issues=issues)
+    return ParsedFile(path=Path(path), name=name, header=records.header, frame=frame, issues=issues)

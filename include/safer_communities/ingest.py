@@ -24,7 +24,7 @@ from pathlib import Path
 
 from safer_communities import availability, landing
 from safer_communities.availability import Status
-from safer_communities.contracts import Contract, load_contract, parse_csv
+from safer_communities.contracts import Contract, load_contract, parse_extract
 from safer_communities.periods import Month, Period, parse_any, periods_for
 from safer_communities.registry import DistrictCollapse, NoLocationShare, Source, get_source
 from safer_communities.settings import SQL_DIR, home
@@ -143,12 +143,14 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
 
 def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
     """Parse and validate each pulled file; record every rule's result and every quarantined row."""
+    from safer_communities.pseudonymise import pseudonymiser
     from safer_communities.validation import validate as run_validation
 
     result = _states(states)
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
-        parsed = parse_csv(Path(state.landing_path), contract, name=state.original_name)
+        pseudonymise = pseudonymiser() if contract.has_person_refs else None
+        parsed = parse_extract(Path(state.landing_path), contract, name=state.original_name, pseudonymise=pseudonymise)
         outcome = run_validation(parsed, contract, state.span)
         state.rows_read = outcome.rows_read
         state.rows_quarantined = len(outcome.quarantined)

@@ -71,6 +71,12 @@ def _expectation(rule: Rule, contract: Contract, period: Period):
     match rule.expect:
         case "columns_in_order":
             return gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names, meta=meta)
+        case "columns_match":
+            return gxe.ExpectTableColumnsToMatchSet(column_set=contract.column_names, exact_match=True, meta=meta)
+        case "within_period":
+            return gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=period.start, max_value=period.end, meta=meta
+            )
         case "row_count_at_least":
             return gxe.ExpectTableRowCountToBeBetween(min_value=int(rule.min), meta=meta)
         case "equals_period":
@@ -156,6 +162,16 @@ def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleRe
         detail = result.message
     elif rule.expect == "columns_in_order":
         detail = f"header is {parsed.header}, expected {contract.column_names}"
+    elif rule.expect == "columns_match":
+        columns = list(parsed.frame.columns)
+        missing = [c for c in contract.column_names if c not in columns]
+        unknown = [c for c in columns if c not in contract.column_names]
+        detail = "; ".join(
+            part for part in (
+                f"missing required columns {missing}" if missing else "",
+                f"unknown columns {unknown}" if unknown else "",
+            ) if part
+        ) + f" (columns are matched ignoring case and spaces; expected {contract.column_names})"
     elif rule.expect == "row_count_at_least":
         detail = f"the file has {result.observed} data rows"
     else:
