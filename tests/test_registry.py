@@ -23,7 +23,7 @@ def test_police_is_declared_with_the_niche_outage():
     assert "NICHE" in police.outage_for(Month(2015, 4)).reason
     assert police.outage_for(Month(2015, 6)) is not None
     assert police.outage_for(Month(2015, 7)) is None
-    assert police.location_for(Month(2020, 3), "/drop") == "/drop/police/2020-03-leicestershire-street.csv"
+    assert police.locations_for(Month(2020, 3), "/drop") == ["/drop/police/2020-03-leicestershire-street.csv"]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from safer_communities.periods import CADENCE_FIELDS, Month, Period
 from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
 
 REGISTRY_PATH = CONFIG_DIR / "sources.yaml"
-TEMPLATE_FIELDS = {"drop_dir", "source"}  # plus the period fields of the cadence (periods.CADENCE_FIELDS)
+TEMPLATE_FIELDS = {"drop_dir", "source", "ext"}  # plus the period fields of the cadence (periods.CADENCE_FIELDS)
 
 
 class RegistryError(ValueError):
@@ -63,6 +63,13 @@ class DistrictCollapse(_Strict):
     min_history_months: int = Field(2, ge=1)
 
 
+class MonthsCovered(_Strict):
+    """Every month of the period has at least one record dated in it (a partial delivery is incomplete)."""
+
+    check: Literal["months_covered"]
+    column: str
+
+
 class Outage(_Strict):
     first: str
     last: str
@@ -92,12 +99,14 @@ class Source(_Strict):
     owner: str = Field(min_length=1)
     family: str
     transport: Annotated[LocalTransport | HttpTransport, Field(discriminator="kind")]
-    format: Literal["csv"]
+    formats: list[Literal["csv", "xlsx"]] = Field(min_length=1)
     contract: str
     cadence: Literal["monthly", "quarterly", "annual"]
     deadline_days_after_period_end: int = Field(ge=0)
     parameters: dict[str, str] = {}
-    completeness: list[Annotated[NoLocationShare | DistrictCollapse, Field(discriminator="check")]] = []
+    completeness: list[
+        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered, Field(discriminator="check")]
+    ] = []
     outages: list[Outage] = []
 
     @model_validator(mode="after")
@@ -108,6 +117,8 @@ class Source(_Strict):
                 raise ValueError(
                     f"transport.location uses {{{field}}}; known fields are {sorted(known)}"
                 )
+        if len(self.formats) > 1 and "{ext}" not in self.transport.location:
+            raise ValueError("transport.location needs {ext} when more than one format is accepted")
         if not (CONTRACTS_DIR / f"{self.contract}.yaml").is_file():
             raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
         return self
@@ -115,10 +126,14 @@ class Source(_Strict):
     def outage_for(self, period: Period) -> Outage | None:
         return next((outage for outage in self.outages if outage.covers(period)), None)
 
-    def location_for(self, period: Period, drop_dir: Path | str) -> str:
-        return self.transport.location.format(
-            drop_dir=drop_dir, source=self.name, **period.template_fields(), **self.parameters
-        )
+    def locations_for(self, period: Period, drop_dir: Path | str) -> list[str]:
+        """Where the period's file may be, one place per accepted format, in order of preference."""
+        return [
+            self.transport.location.format(
+                drop_dir=drop_dir, source=self.name, ext=ext, **period.template_fields(), **self.parameters
+            )
+            for ext in self.formats
+        ]
 
 
 def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:

@@ -55,16 +55,18 @@ class LocalDrop:
         self.source = source
 
     def _path(self, period: Period) -> Path:
-        return Path(self.source.location_for(period, drop_dir=drop_dir()))
+        """The first of the period's possible files that is there."""
+        candidates = [Path(p) for p in self.source.locations_for(period, drop_dir=drop_dir())]
+        found = next((path for path in candidates if path.is_file()), None)
+        if found is None:
+            raise NotDelivered(f"no file at {' or '.join(map(str, candidates))}")
+        return found
 
     def check_published(self, period: Period) -> None:
-        if not self._path(period).is_file():
-            raise NotDelivered(f"no file at {self._path(period)}")
+        self._path(period)
 
     def fetch(self, period: Period, destination: Path) -> Fetched:
         path = self._path(period)
-        if not path.is_file():
-            raise NotDelivered(f"no file at {path}")
         shutil.copyfile(path, destination)
         return Fetched(origin=str(path), original_name=path.name)
 
@@ -184,8 +186,6 @@ class HttpFiles:
             backoff=transport.backoff_seconds,
         )
 
-    def _path(self, period: Period) -> str:
-        return self.source.location_for(period, drop_dir="")
 
     def check_published(self, period: Period) -> None:
         if self.source.transport.publication_check != "police_api":
@@ -199,9 +199,16 @@ class HttpFiles:
             )
 
     def fetch(self, period: Period, destination: Path) -> Fetched:
-        path = self._path(period)
-        url = self.hook.download(path, destination)
-        return Fetched(origin=url, original_name=Path(path).name)
+        """Try each accepted format's path in turn; the period is not delivered if every one is 404."""
+        missing = []
+        for path in self.source.locations_for(period, drop_dir=""):
+            try:
+                url = self.hook.download(path, destination)
+            except NotDelivered as why:
+                missing.append(str(why))
+                continue
+            return Fetched(origin=url, original_name=Path(path).name)
+        raise NotDelivered("; ".join(missing))
 
 
 def transport_for(source: Source) -> Transport:
