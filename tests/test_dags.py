@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PROJECT, drop_police
 
-EXPECTED_DAGS = {"ingest_police"}
+EXPECTED_DAGS = {"ingest_police", "ingest_marac"}
 ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting"}
 HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "psycopg", "requests"]
 

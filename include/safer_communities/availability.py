@@ -105,6 +105,14 @@ def check_district_collapse(
                        f"{rule.min_ratio_to_median:.0%} of its recent median")
 
 
+def check_months_covered(period: Period, present: set[int]) -> CheckResult:
+    """Every month of the period has records (``present`` holds YYYYMM numbers)."""
+    missing = [str(month) for month in period.months if month.year * 100 + month.month not in present]
+    if missing:
+        return CheckResult("months_covered", False, f"no records dated in {', '.join(missing)} of {period}")
+    return CheckResult("months_covered", True, f"records in every month of {period}")
+
+
 def loaded_status(checks: list[CheckResult], rows_loaded: int, rows_quarantined: int, warnings: int) -> Status:
     """The status of a month that was loaded: available, or incomplete naming the failed checks."""
     notes = []

@@ -205,7 +205,8 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _record(fields: list) -> str:
+def record_line(fields: list) -> str:
+    """A record as one CSV line (empty for missing values), bad bytes shown as \\xNN."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(["" if f is None else f for f in fields])
     return _printable(buffer.getvalue())
@@ -242,10 +243,10 @@ def _csv_records(raw: bytes) -> _Records:
         if not record:
             continue  # blank line
         if bad_bytes and _SURROGATE.search("\x1f".join(record)):
-            records.issues.append(RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", _record(record)))
+            records.issues.append(RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", record_line(record)))
         elif len(record) != width:
             records.issues.append(
-                RowIssue(line, FIELD_COUNT.id, f"{len(record)} fields, header has {width}", _record(record))
+                RowIssue(line, FIELD_COUNT.id, f"{len(record)} fields, header has {width}", record_line(record))
             )
         else:
             records.lines.append(line)
@@ -273,9 +274,8 @@ def _xlsx_records(path: Path, sheet: str | None) -> _Records:
             if not any(cells) and not extra:
                 continue  # empty row
             if extra:
-                records.issues.append(
-                    RowIssue(line, FIELD_COUNT.id, f"values beyond the {width} header columns", _record(cells + extra))
-                )
+                message = f"values beyond the {width} header columns"
+                records.issues.append(RowIssue(line, FIELD_COUNT.id, message, record_line(cells + extra)))
                 continue
             records.lines.append(line)
             records.rows.append(cells)
@@ -356,7 +356,7 @@ def parse_extract(
                     values = values.where(values % 1 == 0)
                     wrong = "is not a whole number"
             for line in frame.index[values.isna() & original.notna()]:
-                raw = WITHHELD if contract.has_person_refs else _record(list(frame.loc[line].fillna("")))
+                raw = WITHHELD if contract.has_person_refs else record_line(list(frame.loc[line].fillna("")))
                 issues.append(RowIssue(int(line), TYPED.id, f"{column.name} {original[line]!r} {wrong}", raw))
             frame[column.name] = values.astype("Int64") if column.type == "integer" else values
         if any(issue.rule == TYPED.id for issue in issues):

@@ -26,7 +26,7 @@ from safer_communities import availability, landing
 from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract, parse_extract
 from safer_communities.periods import Month, Period, parse_any, periods_for
-from safer_communities.registry import DistrictCollapse, NoLocationShare, Source, get_source
+from safer_communities.registry import DistrictCollapse, MonthsCovered, NoLocationShare, Source, get_source
 from safer_communities.settings import SQL_DIR, home
 from safer_communities.transports import NotDelivered, TransferError, transport_for
 from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file
@@ -111,7 +111,7 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
     """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
     result = _states(states)
     for state, source in _open_periods(result):
-        part = landing.incoming(state.source, state.period)
+        part = landing.incoming(state.source, state.span.slug)
         try:
             fetched = transport_for(source).fetch(state.span, part)
         except NotDelivered as why:
@@ -123,7 +123,7 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
             state.decide(availability.missing_status(source, state.span, as_of, f"download failed: {error}"))
             record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
             raise
-        landed = landing.land(part, state.source, state.period, Path(fetched.original_name).suffix)
+        landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix)
         state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
         if landed.already_landed:
             log.info("%s %s: identical to a file landed before (sha256 %s)", state.source, state.period, landed.sha256)
@@ -159,7 +159,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
         _record_validation(warehouse, state, contract, outcome, run_id)
         if outcome.rejected:
             kept = landing.quarantine_file(
-                Path(state.landing_path), state.source, state.period, state.original_name, outcome.rejection
+                Path(state.landing_path), state.source, state.span.slug, state.original_name, outcome.rejection
             )
             reason = f"Rejected: {outcome.rejection}. The file is kept at {kept}."
             with warehouse.begin() as connection:
@@ -211,7 +211,7 @@ def _staging_columns(contract: Contract) -> list[str]:
 
 def _write_validated(state: PeriodState, contract: Contract, accepted) -> Path:
     """The accepted rows as a CSV in staging-table column order, ready for the engine's bulk reader."""
-    folder = home() / "validated" / state.source / state.period
+    folder = home() / "validated" / state.source / state.span.slug
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{state.sha256}.csv"
     import duckdb
@@ -282,6 +282,15 @@ def completeness(connection, source: Source, month: Period) -> list[availability
     """Run the source's declared completeness checks on the slice just loaded."""
     results = []
     for rule in source.completeness:
+        if isinstance(rule, MonthsCovered):
+            contract = load_contract(source.contract)
+            if rule.column not in contract.fields:
+                raise ValueError(f"source {source.name}: months_covered column {rule.column!r} is not a field of "
+                                 f"contract {contract.name} ({contract.fields})")
+            rows = query(connection, SQL_DIR / "checks" / "months_covered.sql",
+                         {"source": source.name, "period": str(month)},
+                         identifiers={"table": contract.staging_table, "column": rule.column})
+            results.append(availability.check_months_covered(month, {int(r["yyyymm"]) for r in rows}))
         if isinstance(rule, NoLocationShare):
             row = query(connection, SQL_DIR / "checks" / "police_no_location.sql",
                         {"source": source.name, "month_start": month.start})[0]

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 OWNER = "community-safety-data"
 TAGS = ("safer-communities", "ingestion")
 PERIOD_HELP = (
-    "A month like 2020-03 or a financial-year quarter like 2015/16 Q1. "
-    "Empty: the month before the run date (scheduled runs)."
+    "A month like 2020-03, a financial-year quarter like 2015/16 Q1 or a financial year like 2015/16; "
+    "each source ingests its own periods within it. Empty: the month before the run date (scheduled runs)."
 )
 
 

@@ -1,6 +1,7 @@
 """The landing area: every pulled file kept immutably, named by its sha256.
 
-``landing/<source>/<month>/<sha256><suffix>``, read-only once written. A file
+``landing/<source>/<period slug>/<sha256><suffix>`` (a month ``2020-03``, a quarter
+``2015-16-Q1``, a financial year ``2015-16``), read-only once written. A file
 whose bytes were landed before is recognised and not written again. Rejected
 files are also copied to ``quarantine/`` beside a note of why.
 """

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safer_communities.contracts import PARSE_RULES, Contract, ParsedFile, RowIssue, Rule
+from safer_communities.contracts import PARSE_RULES, Contract, ParsedFile, RowIssue, Rule, record_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -264,7 +264,11 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
 
     quarantined = list(parsed.issues)
     if quarantine:
-        raw = raw_records(path, set(quarantine))
+        if contract.has_person_refs:
+            # The raw line holds the raw reference: keep the parsed, pseudonymised record instead.
+            raw = {line: "pseudonymised: " + record_line(list(frame.loc[line])) for line in quarantine}
+        else:
+            raw = raw_records(path, set(quarantine))
         for line, broken in sorted(quarantine.items()):
             rules = ", ".join(rule for rule, _ in broken)
             values = "; ".join(value for _, value in broken)

@@ -128,10 +128,21 @@ def run_sql_file(connection: Connection, path: Path, params: dict[str, Any] | No
         connection.execute(text(statement), used)
 
 
-def query(connection: Connection, sql: str | Path, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def query(
+    connection: Connection,
+    sql: str | Path,
+    params: dict[str, Any] | None = None,
+    identifiers: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows as dicts. ``identifiers`` fill ``{name}`` placeholders (checked names only); values are bound."""
     from sqlalchemy import text
 
     statement = statements(sql)[0] if isinstance(sql, Path) else sql
+    if identifiers:
+        unsafe = [value for value in identifiers.values() if not _IDENTIFIER.match(value)]
+        if unsafe:
+            raise ValueError(f"not a safe identifier: {unsafe}")
+        statement = statement.format(**identifiers)
     return [dict(row._mapping) for row in connection.execute(text(statement), params or {})]
 
 

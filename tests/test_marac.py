@@ -1,0 +1,233 @@
+"""MARAC referrals: forgiving CSV and .xlsx contracts, pseudonymisation, and repeats derived across quarters.
+
+The repeat rate is checked against a hand-computed answer on a small fixture
+with a repeat at exactly 12 months, one a day past 12 months, and repeats that
+span a quarter and a financial-year boundary.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import logging
+from datetime import date
+
+import pytest
+
+from safer_communities import ingest
+from safer_communities.pseudonymise import PseudonymisationKeyMissing
+
+KEY = "test-only-key-not-a-secret"
+AS_OF = date(2026, 11, 26)
+SOURCE = "marac_referrals"
+
+# (case ref, referral date, victim ref as written by the partner, district, agency, DASH score)
+REFERRALS = {
+    "2014/15 Q1": [
+        ("M14-001", "2014-05-10", "VIC-0001", "Charnwood", "Police", "16"),
+        ("M14-002", "2014-06-01", "VIC-0002", "Blaby", "IDVA", "14"),
+        ("M14-003", "2014-04-22", "VIC-0007", "Melton", "Health", ""),
+    ],
+    "2014/15 Q2": [("M14-010", "2014-07-03", "VIC-0008", "Harborough", "Police", "15"),
+                   ("M14-011", "2014-08-19", "VIC-0009", "Charnwood", "Police", "18"),
+                   ("M14-012", "2014-09-30", "VIC-0010", "Blaby", "Children's services", "14")],
+    "2014/15 Q3": [("M14-020", "2014-12-31", "VIC-0006", "Oadby and Wigston", "Police", "17")],
+    "2014/15 Q4": [("M15-001", "2015-03-20", "VIC-0003", "Hinckley and Bosworth", "Police", "20"),
+                   ("M15-002", "2015-01-02", "VIC-0006", "Oadby and Wigston", "Police", "19"),
+                   ("M15-003", "2015-02-11", "VIC-0011", "Melton", "IDVA", "14")],
+    "2015/16 Q1": [
+        ("M15-101", "2015-05-10", " vic-0001 ", "Charnwood", "Police", "15"),   # exactly 12 months: repeat
+        ("M15-102", "2015-06-02", "VIC-0002", "Blaby", "Police", "14"),          # 12 months + 1 day: not
+        ("M15-103", "2015-04-05", "VIC-0003", "Hinckley and Bosworth", "IDVA", "21"),  # across FY: repeat
+        ("M15-104", "2015-04-15", "VIC-0004", "North West Leicestershire", "Police", "14"),
+        ("M15-105", "2015-06-30", "VIC-0004", "North West Leicestershire", "Police", "22"),  # repeat
+        ("M15-106", "2015-05-01", "VIC-0005", "Harborough", "Health", "14"),
+    ],
+}
+# hand-computed: case ref -> is a repeat
+EXPECTED_REPEATS = {
+    "M14-001": False, "M14-002": False, "M14-003": False, "M14-010": False, "M14-011": False, "M14-012": False,
+    "M14-020": False, "M15-002": True, "M15-001": False, "M15-003": False,
+    "M15-101": True, "M15-102": False, "M15-103": True, "M15-104": False, "M15-105": True, "M15-106": False,
+}
+HEADER = ["case ref", "REFERRAL DATE", "Victim_Ref", " District ", "Referring agency", "DASH risk score"]
+
+
+def slug(quarter: str) -> str:
+    return quarter.replace("/", "-").replace(" ", "-")
+
+
+def as_csv(rows, header=HEADER) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def as_xlsx(rows, header=HEADER) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Referrals"
+    sheet.append(header)
+    for case, day, victim, district, agency, score in rows:
+        sheet.append([case, date.fromisoformat(day), victim, district, agency, int(score) if score else None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def deliver(home, quarter: str, content: bytes, ext: str = "csv") -> None:
+    folder = home / "drop" / "marac"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"marac-referrals-{slug(quarter)}.*"):
+        old.unlink()
+    (folder / f"marac-referrals-{slug(quarter)}.{ext}").write_bytes(content)
+
+
+@pytest.fixture
+def key(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
+                       json.dumps({"conn_type": "generic", "password": KEY}))
+    return KEY
+
+
+def deliver_all(home) -> None:
+    for quarter, rows in REFERRALS.items():
+        if quarter == "2015/16 Q1":
+            deliver(home, quarter, as_xlsx(rows), "xlsx")
+        else:
+            deliver(home, quarter, as_csv(rows))
+
+
+def ingest_all(warehouse) -> list[dict]:
+    return (ingest.ingest(SOURCE, "2014/15", as_of=AS_OF, run_id="t", warehouse=warehouse)
+            + ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse))
+
+
+def test_repeats_and_repeat_rate_match_the_hand_computed_answer(home, warehouse, key):
+    deliver_all(home)
+    statuses = {s["period"]: s for s in ingest_all(warehouse)}
+    assert statuses["2015/16 Q1"]["status"] == "available"
+
+    flags = {r["case_ref"]: bool(r["is_repeat"])
+             for r in warehouse.query("SELECT case_ref, is_repeat FROM core.marac_referral_repeat")}
+    assert flags == EXPECTED_REPEATS
+    quarter = warehouse.query(
+        "SELECT SUM(referrals) AS referrals, SUM(repeat_referrals) AS repeats FROM core.marac_quarterly "
+        "WHERE quarter_label = '2015/16 Q1'")[0]
+    assert (int(quarter["referrals"]), int(quarter["repeats"])) == (6, 3)  # a 50.0% repeat rate
+    q4 = warehouse.query("SELECT SUM(referrals) AS n, SUM(repeat_referrals) AS r FROM core.marac_quarterly "
+                         "WHERE quarter_label = '2014/15 Q4'")[0]
+    assert (int(q4["n"]), int(q4["r"])) == (3, 1)
+
+
+def test_a_quarter_missing_a_month_is_incomplete_and_missing_files_are_late(home, warehouse, key):
+    deliver_all(home)
+    statuses = {s["period"]: s for s in ingest_all(warehouse)}
+    assert statuses["2014/15 Q3"]["status"] == "incomplete"
+    assert "no records dated in 2014-10, 2014-11 of 2014/15 Q3" in statuses["2014/15 Q3"]["reason"]
+    assert {statuses[q]["status"] for q in ("2014/15 Q1", "2014/15 Q2", "2014/15 Q4")} == {"available"}
+    late = ingest.ingest(SOURCE, "2026/27 Q3", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
+    assert late["status"] == "late" and "due by 2027-01-30" in late["reason"]  # 30 days after 31 December
+    gone = ingest.ingest(SOURCE, "2025/26 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
+    assert gone["status"] == "unavailable" and "deadline 2025-07-30" in gone["reason"]
+
+
+def test_no_raw_victim_reference_reaches_the_warehouse_logs_or_xcom(home, warehouse, key, caplog):
+    caplog.set_level(logging.DEBUG)
+    deliver_all(home)
+    bad = REFERRALS["2014/15 Q2"] + [("M14-013", "2014-09-31", "VIC-0099", "Blaby", "Police", "14"),
+                                    ("M14-014", "2014-09-01", "VIC-0098", "Rutland", "Police", "14"),
+                                    ("M14-015", "2014-09-02", "VIC-0097", "Blaby")]
+    deliver(home, "2014/15 Q2", as_csv(bad))
+    states = ingest_all(warehouse)
+
+    raw_refs = {victim.strip().upper() for rows in REFERRALS.values() for _, _, victim, *_ in rows}
+    raw_refs |= {"VIC-0099", "VIC-0098", "VIC-0097"}
+    found = []
+    for schema in ("staging", "core", "audit", "mart"):
+        tables = warehouse.query(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema",
+            {"schema": schema})
+        for row in tables:
+            values = warehouse.query(
+                f'SELECT CAST("{row["column_name"]}" AS VARCHAR) AS v FROM {schema}.{row["table_name"]}')
+            found += [(schema, row["table_name"], v["v"]) for v in values
+                      if v["v"] and any(ref in v["v"].upper() for ref in raw_refs)]
+    assert found == []
+    assert not any(ref in caplog.text.upper() for ref in raw_refs)
+    assert not any(ref in json.dumps(states).upper() for ref in raw_refs)
+    assert KEY not in caplog.text
+
+    # the pseudonym is HMAC-SHA256 of the normalised reference; ' vic-0001 ' is VIC-0001
+    expected = hmac.new(KEY.encode(), b"VIC-0001", hashlib.sha256).hexdigest()
+    victims = {r["case_ref"]: r["victim_pseudonym"]
+               for r in warehouse.query("SELECT case_ref, victim_pseudonym FROM core.fact_marac_referral")}
+    assert victims["M14-001"] == victims["M15-101"] == expected
+    # the bad rows were quarantined, each for its rule, with the raw record withheld
+    quarantined = warehouse.query("SELECT line, rules, raw_record FROM audit.quarantine WHERE period = '2014/15 Q2' "
+                                  "ORDER BY line")
+    assert [(q["line"], q["rules"]) for q in quarantined] == [
+        (5, "parse_type"), (6, "district_known"), (7, "parse_field_count")]
+    assert "withheld" in quarantined[0]["raw_record"] and "withheld" in quarantined[2]["raw_record"]
+    pseudonym = hmac.new(KEY.encode(), b"VIC-0098", hashlib.sha256).hexdigest()
+    assert quarantined[1]["raw_record"] == f"pseudonymised: M14-014,2014-09-01,{pseudonym},Rutland,Police,14"
+
+
+def test_a_missing_key_stops_the_run_with_a_clear_error(home, warehouse, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION", raising=False)
+    deliver(home, "2015/16 Q1", as_csv(REFERRALS["2015/16 Q1"]))
+    with pytest.raises(PseudonymisationKeyMissing, match="safer_communities_pseudonymisation"):
+        ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)
+    assert warehouse.query("SELECT COUNT(*) AS n FROM staging.marac_referrals")[0]["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (["case ref", "referral date", "district", "referring agency"], "missing required columns ['Victim ref']"),
+        ([*HEADER, "Victim name"], "unknown columns ['Victim name']"),
+    ],
+)
+def test_missing_or_unknown_columns_reject_the_file_naming_them(home, warehouse, key, header, message):
+    rows = [r[: len(header)] if len(header) < len(HEADER) else (*r, "someone") for r in REFERRALS["2015/16 Q1"]]
+    deliver(home, "2015/16 Q1", as_csv(rows, header))
+    outcome = ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
+    assert outcome["status"] == "rejected"
+    assert "marac-referrals-2015-16-Q1.csv: rule header_match" in outcome["reason"]
+    assert message in outcome["reason"]
+
+
+def test_rows_outside_the_quarter_duplicates_and_bad_dates_are_quarantined(home, warehouse, key):
+    rows = REFERRALS["2015/16 Q1"] + [
+        ("M15-107", "2015-07-01", "VIC-0020", "Blaby", "Police", "14"),     # next quarter
+        ("M15-101", "2015-05-11", "VIC-0021", "Blaby", "Police", "14"),     # duplicate case ref
+        ("M15-108", "31/02/2015", "VIC-0022", "Blaby", "Police", "14"),     # no such date
+        ("M15-109", "02/05/2015", "VIC-0023", "Blaby", "Police", "40"),     # UK date; DASH out of range: warning
+    ]
+    deliver(home, "2015/16 Q1", as_csv(rows))
+    outcome = ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
+    assert outcome["status"] == "available" and "4 rows quarantined" in outcome["reason"]
+    quarantined = {q["line"]: q["rules"] for q in warehouse.query("SELECT line, rules FROM audit.quarantine")}
+    assert quarantined == {2: "case_ref_unique", 8: "referral_date_in_period", 9: "case_ref_unique",
+                           10: "parse_type"}
+    loaded = {r["case_ref"]: r["referral_date"] for r in
+              warehouse.query("SELECT case_ref, referral_date FROM staging.marac_referrals")}
+    assert str(loaded["M15-109"]) == "2015-05-02"
+    warning = warehouse.query("SELECT unexpected_lines FROM audit.validation_result WHERE rule = 'dash_score_range'")
+    assert json.loads(warning[0]["unexpected_lines"]) == [11]
+
+
+def test_reloading_a_quarter_replaces_it(home, warehouse, key):
+    deliver(home, "2015/16 Q1", as_xlsx(REFERRALS["2015/16 Q1"]), "xlsx")
+    for _ in range(3):
+        assert ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]["status"] == \
+            "available"
+    assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_marac_referral")[0]["n"] == 6
+    assert warehouse.query("SELECT COUNT(*) AS n FROM staging.marac_referrals")[0]["n"] == 6
