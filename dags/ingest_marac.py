@@ -20,4 +20,4 @@ hand with a `period` (a quarter like `2015/16 Q1`, or a financial year like
 
 from safer_communities.ingestion_dag import ingestion_dag
 
-ingestion_dag(dag_id="ingest_marac", source="marac_referrals", doc_md=__doc__)
+ingestion_dag(dag_id="ingest_marac", sources=["marac_referrals"], doc_md=__doc__)

@@ -17,4 +17,4 @@ Scheduled on the 1st of each month for the month before; run by hand with a
 
 from safer_communities.ingestion_dag import ingestion_dag
 
-ingestion_dag(dag_id="ingest_police", source="police_street_crime", doc_md=__doc__)
+ingestion_dag(dag_id="ingest_police", sources=["police_street_crime"], doc_md=__doc__)

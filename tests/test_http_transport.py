@@ -77,7 +77,7 @@ def police_http(home, server, tmp_path, monkeypatch):
 
     By default the API lists 2019-12 and 2020-01 as published; each test programs the file's replies.
     """
-    document = yaml.safe_load((CONFIG_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((CONFIG_DIR / "sources" / "police.yaml").read_text(encoding="utf-8"))
     entry = dict(document["sources"][SOURCE])
     entry["transport"] = {
         "kind": "http",

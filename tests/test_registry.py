@@ -8,7 +8,7 @@ from safer_communities.registry import REGISTRY_PATH, RegistryError, load_regist
 
 
 def _write(tmp_path: Path, mutate) -> Path:
-    document = yaml.safe_load(REGISTRY_PATH.read_text())
+    document = yaml.safe_load((REGISTRY_PATH / "police.yaml").read_text())
     mutate(document["sources"]["police_street_crime"])
     path = tmp_path / "sources.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -56,3 +56,12 @@ def test_unreadable_registry_names_the_file(tmp_path):
         load_registry(path)
     with pytest.raises(RegistryError, match="cannot read"):
         load_registry(tmp_path / "missing.yaml")
+
+
+def test_a_source_declared_in_two_files_is_an_error(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (folder / name).write_text((REGISTRY_PATH / "police.yaml").read_text())
+    with pytest.raises(RegistryError, match="b.yaml: source 'police_street_crime' is declared twice"):
+        load_registry(folder)

@@ -26,7 +26,7 @@ PERIOD_HELP = (
 
 
 def source_asset(source: str) -> Asset:
-    """The asset a source's ingestion updates; each event's extra names the months and their statuses."""
+    """The asset a source's ingestion updates; each event's extra names the periods and their statuses."""
     return Asset(name=source, uri=f"safer-communities://sources/{source}", group="source")
 
 
@@ -38,9 +38,11 @@ def requested_period(params: dict[str, Any], dag_run: Any) -> str:
     return period or str(Month.of(dag_run.run_after.date()).shift(-1))
 
 
-def ingestion_dag(dag_id: str, source: str, doc_md: str | None, schedule: str | None = "0 6 1 * *") -> DAG:
-    """Build the ingestion DAG for one registered source."""
-    asset = source_asset(source)
+def ingestion_dag(
+    dag_id: str, sources: list[str], doc_md: str | None, schedule: str | None = "0 6 1 * *"
+) -> DAG:
+    """Build the ingestion DAG for a source family: one or more registered sources, one asset each."""
+    assets = {source: source_asset(source) for source in sources}
 
     @dag(
         dag_id=dag_id,
@@ -59,7 +61,8 @@ def ingestion_dag(dag_id: str, source: str, doc_md: str | None, schedule: str | 
         def plan(params: dict | None = None, dag_run=None) -> list[dict]:
             from safer_communities import ingest
 
-            return ingest.plan(source, requested_period(params or {}, dag_run))
+            period = requested_period(params or {}, dag_run)
+            return [state for source in sources for state in ingest.plan(source, period)]
 
         @task
         def check_availability(states: list[dict], dag_run=None) -> list[dict]:
@@ -91,18 +94,20 @@ def ingestion_dag(dag_id: str, source: str, doc_md: str | None, schedule: str | 
             with Warehouse.from_connection() as warehouse:
                 return ingest.load(states, run_id=dag_run.run_id, warehouse=warehouse)
 
-        @task(pool=WRITER_POOL, outlets=[asset])
+        @task(pool=WRITER_POOL, outlets=list(assets.values()))
         def record_status(states: list[dict], dag_run=None, outlet_events=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.warehouse import Warehouse
 
             with Warehouse.from_connection() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
-            outlet_events[asset].extra = {
-                "source": source,
-                "months": [row["period"] for row in summary],
-                "statuses": {row["period"]: row["status"] for row in summary},
-            }
+            for source, asset in assets.items():
+                rows = [row for row in summary if row["source"] == source]
+                outlet_events[asset].extra = {
+                    "source": source,
+                    "periods": [row["period"] for row in rows],
+                    "statuses": {row["period"]: row["status"] for row in rows},
+                }
             return summary
 
         record_status(load(validate(pull(check_availability(plan())))))

@@ -1,4 +1,4 @@
-"""The source registry: every source declared once, in ``include/config/sources.yaml``.
+"""The source registry: every source declared once, in ``include/config/sources/*.yaml``.
 
 A source says who owns it, how it travels (transport), what it looks like
 (format and contract), how often it comes (cadence), when it is due (deadline),
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from safer_communities.periods import CADENCE_FIELDS, Month, Period
 from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
 
-REGISTRY_PATH = CONFIG_DIR / "sources.yaml"
+REGISTRY_PATH = CONFIG_DIR / "sources"
 TEMPLATE_FIELDS = {"drop_dir", "source", "ext"}  # plus the period fields of the cadence (periods.CADENCE_FIELDS)
 
 
@@ -136,8 +136,7 @@ class Source(_Strict):
         ]
 
 
-def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
-    """Read and check the registry; raise :class:`RegistryError` naming what is wrong."""
+def _load_file(path: Path) -> dict[str, Source]:
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -155,6 +154,21 @@ def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
                 f"{'.'.join(str(p) for p in e['loc']) or '(source)'}: {e['msg']}" for e in error.errors()
             )
             raise RegistryError(f"{path}: source {name!r}: {problems}") from error
+    return sources
+
+
+def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Source]:
+    """Read and check the registry (a YAML file, or a folder of them); raise :class:`RegistryError`."""
+    path = Path(path)
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    if not files:
+        raise RegistryError(f"{path}: cannot read the source registry: no *.yaml files")
+    sources: dict[str, Source] = {}
+    for file in files:
+        for name, source in _load_file(file).items():
+            if name in sources:
+                raise RegistryError(f"{file}: source {name!r} is declared twice")
+            sources[name] = source
     return sources
 
 
