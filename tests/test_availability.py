@@ -77,3 +77,16 @@ def test_loaded_status_is_available_or_incomplete():
     assert available.status == "available" and "2 rows quarantined" in available.reason
     incomplete = loaded_status([ok, bad], 100, 0, 0)
     assert incomplete.status == "incomplete" and "50.0%" in incomplete.reason
+
+
+def test_a_scheduled_run_looks_again_for_periods_still_awaited():
+    from safer_communities.availability import scheduled_periods
+
+    # police: due 60 days after the month; on 1 September 2015 July is new, June (due 29 August) is
+    # looked for once more, May (due 30 July, +31 days = 30 August) no longer
+    assert [str(p) for p in scheduled_periods(POLICE, date(2015, 9, 1))] == ["2015-06", "2015-07", "2015-08"]
+    youth = load_registry()["youth_reoffending"]
+    periods = [str(p) for p in scheduled_periods(youth, date(2015, 9, 17))]
+    # every cohort quarter whose 593-day deadline (+31) has not passed, up to the last quarter ended
+    assert periods[-1] == "2015/16 Q1" and periods[0] == "2013/14 Q4"
+    assert len(periods) == 6  # 2013/14 Q3 was due 2015-08-14: more than 31 days before

@@ -42,3 +42,21 @@ def test_sources_get_the_periods_of_their_cadence():
     assert (year.start, year.end, year.slug) == (date(2014, 4, 1), date(2015, 3, 31), "2014-15")
     quarter = Quarter.parse("2015/16 Q4")
     assert (quarter.start, quarter.end, quarter.slug) == (date(2016, 1, 1), date(2016, 3, 31), "2015-16-Q4")
+
+
+@pytest.mark.parametrize(
+    ("cadence", "run_date", "expected"),
+    [
+        ("monthly", date(2015, 9, 1), "2015-08"),
+        ("quarterly", date(2015, 9, 1), "2015/16 Q1"),   # Q2 has not ended
+        ("quarterly", date(2015, 10, 1), "2015/16 Q2"),
+        ("quarterly", date(2015, 9, 30), "2015/16 Q1"),  # Q2 ends that day
+        ("annual", date(2015, 7, 1), "2014/15"),
+        ("annual", date(2015, 4, 1), "2014/15"),
+        ("annual", date(2015, 3, 31), "2013/14"),
+    ],
+)
+def test_a_scheduled_run_asks_for_the_latest_ended_period_of_each_cadence(cadence, run_date, expected):
+    from safer_communities.periods import latest_ended
+
+    assert str(latest_ended(cadence, run_date)) == expected

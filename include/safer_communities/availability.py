@@ -40,6 +40,18 @@ def deadline(source: Source, period: Period) -> date:
     return period.end + timedelta(days=source.deadline_days_after_period_end)
 
 
+def scheduled_periods(source: Source, run_date: date, recheck_days: int = 31) -> list[Period]:
+    """What a scheduled run looks for: the latest period that ended, and every earlier one still
+    within ``recheck_days`` of its deadline, so a late period is looked for again until it arrives
+    or is declared unavailable (youth re-offending, due 18 months on, included)."""
+    from safer_communities.periods import latest_ended, previous
+
+    found = [latest_ended(source.cadence, run_date)]
+    while deadline(source, previous(found[-1])) + timedelta(days=recheck_days) >= run_date:
+        found.append(previous(found[-1]))
+    return sorted(found)
+
+
 def outage_status(source: Source, period: Period) -> Status | None:
     outage = source.outage_for(period)
     if outage is None:

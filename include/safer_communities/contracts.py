@@ -46,8 +46,8 @@ class Column(_Strict):
 
 
 def normalise_name(name: str) -> str:
-    """Column names as a forgiving header compares them: case, spaces and underscores ignored."""
-    return re.sub(r"[\s_]+", " ", name).strip().lower()
+    """Column names as a forgiving header compares them: case, spaces, underscores and hyphens ignored."""
+    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
 class Unless(_Strict):
@@ -68,11 +68,13 @@ class Rule(_Strict):
         "unique",
         "between",
         "within_period",
+        "not_greater_than",
     ]
     severity: Severity
     scope: Scope
     description: str
     column: str | None = None
+    other_column: str | None = None  # not_greater_than: column <= other_column, row by row
     values: list[str] | None = None
     regex: str | None = None
     min: float | None = None
@@ -88,16 +90,21 @@ class Rule(_Strict):
         needs = {
             "in_set": ["column", "values"],
             "matches_regex": ["column", "regex"],
-            "between": ["column", "min", "max"],
+            "between": ["column"],
             "row_count_at_least": ["min"],
             "equals_period": ["column"],
             "within_period": ["column"],
             "not_null": ["column"],
             "unique": ["column"],
+            "not_greater_than": ["column", "other_column"],
         }.get(self.expect, [])
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
             raise ValueError(f"rule {self.id!r} ({self.expect}) needs {', '.join(missing)}")
+        if self.expect == "between" and self.min is None and self.max is None:
+            raise ValueError(f"rule {self.id!r} (between) needs min, max or both")
+        if self.other_column is not None and self.expect != "not_greater_than":
+            raise ValueError(f"rule {self.id!r}: other_column is only for not_greater_than")
         if self.regex is not None:
             re.compile(self.regex)
         if self.is_table_rule and self.scope != "file":
@@ -119,7 +126,7 @@ class Contract(_Strict):
     def _references(self) -> Contract:
         names = {column.name for column in self.columns}
         for rule in self.rules:
-            for column in (rule.column, rule.unless.column if rule.unless else None):
+            for column in (rule.column, rule.other_column, rule.unless.column if rule.unless else None):
                 if column is not None and column not in names:
                     raise ValueError(f"rule {rule.id!r} names unknown column {column!r}")
         ids = [rule.id for rule in self.rules]
@@ -297,7 +304,7 @@ def _parse_dates(values):
 
     iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(uk).dt.date.where(iso.notna() | uk.notna(), None)
+    return iso.fillna(uk).dt.date.astype(object).where(iso.notna() | uk.notna(), None)
 
 
 def parse_extract(
@@ -335,14 +342,14 @@ def parse_extract(
     frame = frame.where(frame != "", None)
     present = set(frame.columns)
     for column in contract.columns:
+        if column.person_ref and column.name in present:  # first, whatever else the file lacks
+            frame[column.name] = frame[column.name].map(pseudonymise, na_action="ignore")
         if column.name not in present and not column.required:
             frame[column.name] = None
     if set(contract.column_names) <= set(frame.columns):
         if contract.header == "forgiving":
             frame = frame[[*contract.column_names, *(c for c in frame.columns if c not in contract.column_names)]]
         for column in contract.columns:
-            if column.person_ref:
-                frame[column.name] = frame[column.name].map(pseudonymise, na_action="ignore")
             if column.type == "string":
                 continue
             original = frame[column.name]

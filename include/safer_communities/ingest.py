@@ -85,10 +85,21 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def plan(source_name: str, period: str) -> list[dict]:
-    """One state per period the source delivers for the requested month, quarter or financial year."""
+def plan(source_name: str, period: str | None, run_date: date | None = None) -> list[dict]:
+    """One state per period the source delivers for the requested month, quarter or financial year.
+
+    Without a request (a scheduled run): the latest period of the source's own cadence that ended
+    before ``run_date``, and the earlier ones still being waited for (see
+    :func:`availability.scheduled_periods`).
+    """
     source = get_source(source_name)
-    return _dicts([PeriodState(source_name, str(span)) for span in periods_for(source.cadence, period)])
+    if period:
+        spans = periods_for(source.cadence, period)
+    elif run_date is not None:
+        spans = availability.scheduled_periods(source, run_date)
+    else:
+        raise ValueError("plan needs a period or the run date")
+    return _dicts([PeriodState(source_name, str(span)) for span in spans])
 
 
 def check_availability(states: list[dict], *, as_of: date) -> list[dict]:

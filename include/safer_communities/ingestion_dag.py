@@ -8,7 +8,7 @@ the heavy parts (pandas, Great Expectations, database drivers) when it runs.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, Param, dag, task
 
@@ -21,21 +21,14 @@ OWNER = "community-safety-data"
 TAGS = ("safer-communities", "ingestion")
 PERIOD_HELP = (
     "A month like 2020-03, a financial-year quarter like 2015/16 Q1 or a financial year like 2015/16; "
-    "each source ingests its own periods within it. Empty: the month before the run date (scheduled runs)."
+    "each source ingests its own periods within it. Empty (scheduled runs): each source's latest month, "
+    "quarter or year that ended before the run date."
 )
 
 
 def source_asset(source: str) -> Asset:
     """The asset a source's ingestion updates; each event's extra names the periods and their statuses."""
     return Asset(name=source, uri=f"safer-communities://sources/{source}", group="source")
-
-
-def requested_period(params: dict[str, Any], dag_run: Any) -> str:
-    """The period from the run's params, or the month before the run date for scheduled runs."""
-    from safer_communities.periods import Month
-
-    period = (params.get("period") or "").strip()
-    return period or str(Month.of(dag_run.run_after.date()).shift(-1))
 
 
 def ingestion_dag(
@@ -61,8 +54,9 @@ def ingestion_dag(
         def plan(params: dict | None = None, dag_run=None) -> list[dict]:
             from safer_communities import ingest
 
-            period = requested_period(params or {}, dag_run)
-            return [state for source in sources for state in ingest.plan(source, period)]
+            period = ((params or {}).get("period") or "").strip() or None
+            run_date = dag_run.run_after.date()
+            return [state for source in sources for state in ingest.plan(source, period, run_date)]
 
         @task
         def check_availability(states: list[dict], dag_run=None) -> list[dict]:

@@ -196,6 +196,29 @@ def parse_period(text: str) -> tuple[Month, ...]:
     return parse_any(text).months
 
 
+def latest_ended(cadence: str, day: date) -> Period:
+    """The latest period of a cadence that ended before ``day``: what a scheduled run asks for."""
+    previous_month = Month.of(day).shift(-1)
+    if cadence == "monthly":
+        return previous_month
+    if cadence == "quarterly":
+        quarter = previous_month.quarter
+        return quarter if quarter.end < day else quarter.months[0].shift(-1).quarter
+    if cadence == "annual":
+        year = FinancialYear(previous_month.financial_year)
+        return year if year.end < day else FinancialYear(year.fy_start - 1)
+    raise PeriodError(f"unknown cadence {cadence!r}")
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before."""
+    if isinstance(period, Month):
+        return period.shift(-1)
+    if isinstance(period, Quarter):
+        return period.months[0].shift(-1).quarter
+    return FinancialYear(period.fy_start - 1)
+
+
 def periods_for(cadence: str, text: str) -> list[Period]:
     """The periods a source of this cadence delivers for a requested month, quarter or year.
 

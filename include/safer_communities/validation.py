@@ -87,6 +87,12 @@ def _expectation(rule: Rule, contract: Contract, period: Period):
             return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=rule.regex, meta=meta)
         case "unique":
             return gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)
+        case "not_greater_than":
+            # column <= other_column; rows missing either value are left to the not_null rules.
+            return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=rule.other_column, column_B=column, or_equal=True,
+                ignore_row_if="either_value_is_missing", meta=meta,
+            )
         case "between":
             return gxe.ExpectColumnValuesToBeBetween(
                 column=column, min_value=rule.min, max_value=rule.max, meta=meta
@@ -175,19 +181,26 @@ def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleRe
     elif rule.expect == "row_count_at_least":
         detail = f"the file has {result.observed} data rows"
     else:
-        examples = [
-            f"line {line} {rule.column}={_value(parsed.frame, line, rule.column)!r}"
-            for line in result.unexpected_lines[:5]
-        ]
+        examples = [f"line {line} {_values(parsed.frame, line, rule)}" for line in result.unexpected_lines[:5]]
         detail = _rows_fail(result.unexpected_count, examples)
     return _failure(parsed.name, rule.id, rule.description, detail)
+
+
+def _values(frame: pd.DataFrame, line: int, rule: Rule) -> str:
+    """The value(s) a rule looked at on a line, e.g. ``Re-offenders=12 > Cohort size=10``."""
+    shown = f"{rule.column}={_value(frame, line, rule.column)!r}"
+    if rule.other_column:
+        shown += f" > {rule.other_column}={_value(frame, line, rule.other_column)!r}"
+    return shown
 
 
 def _value(frame: pd.DataFrame, line: int, column: str | None):
     if column is None or line not in frame.index:
         return None
+    import pandas as pd
+
     value = frame.at[line, column]
-    if value != value:  # NaN
+    if pd.isna(value):  # NaN, or pd.NA in an integer column (where `value != value` raises)
         return None
     return value.item() if hasattr(value, "item") else value
 
@@ -240,13 +253,16 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
     quarantine: dict[int, list[tuple[str, str]]] = {}
 
     # Column rules see only the columns they name: GX copies its frame for each expectation.
-    named = {c for rule in column_rules for c in (rule.column, rule.unless.column if rule.unless else None) if c}
+    named = {c for rule in column_rules
+             for c in (rule.column, rule.other_column, rule.unless.column if rule.unless else None) if c}
     stages = ((table_rules, frame), (column_rules, frame[[c for c in frame.columns if c in named]]))
     for stage, stage_frame in stages:
         if rejections or not stage:
             break
-        for rule, gx_result in zip(stage, _run_suite(stage, contract, period, stage_frame), strict=True):
-            result = _rule_result(rule, gx_result)
+        # GX lists results in its own order (rules that raised come first): match them by rule id.
+        by_rule = {r.expectation_config.meta["rule"]: r for r in _run_suite(stage, contract, period, stage_frame)}
+        for rule in stage:
+            result = _rule_result(rule, by_rule[rule.id])
             if not result.success:
                 evaluated = not result.message
                 description = _describe(parsed, contract, rule, result)
@@ -255,9 +271,7 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                     rejections.append(description)
                 elif rule.severity == "critical":
                     for line in result.unexpected_lines:
-                        quarantine.setdefault(line, []).append(
-                            (rule.id, f"{rule.column}={_value(frame, line, rule.column)!r}")
-                        )
+                        quarantine.setdefault(line, []).append((rule.id, _values(frame, line, rule)))
                 log.warning("%s [%s]", description, rule.severity)
             result.unexpected_lines = result.unexpected_lines[:SAMPLE_LINES]
             results.append(result)
@@ -267,14 +281,18 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
         if contract.has_person_refs:
             # The raw line holds the raw reference: keep the parsed, pseudonymised record instead.
             raw = {line: "pseudonymised: " + record_line(list(frame.loc[line])) for line in quarantine}
-        else:
+        elif Path(parsed.name).suffix.lower() == ".csv":
             raw = raw_records(path, set(quarantine))
+        else:  # a workbook has no text lines: keep the row as read
+            raw = {line: record_line(list(frame.loc[line])) for line in quarantine}
         for line, broken in sorted(quarantine.items()):
             rules = ", ".join(rule for rule, _ in broken)
             values = "; ".join(value for _, value in broken)
             quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
     quarantined.sort(key=lambda issue: issue.line)
     accepted = frame.drop(index=list(quarantine)) if not rejections else frame.iloc[0:0]
+    if not rejections and quarantined and accepted.empty:
+        rejections.append(f"{parsed.name}: every row broke a critical rule ({len(quarantined)} rows quarantined)")
     return Validation(
         path=path,
         contract=contract,
