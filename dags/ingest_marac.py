@@ -13,9 +13,10 @@ A file not yet delivered is `late` until 30 days after the quarter, then
 `unavailable`; a quarter with no referrals in one of its months is
 `incomplete`. The `marac_referrals` asset event is emitted either way.
 
-Scheduled on the 1st of each month for the month before (its quarter); run by
-hand with a `period` (a quarter like `2015/16 Q1`, or a financial year like
-`2015/16`). Owner: community safety data team.
+Scheduled on the 1st of each month: a run looks for the latest quarter that
+ended and for any earlier one still awaited (until a month past its
+deadline); run by hand with a `period` (a quarter like `2015/16 Q1`, or a
+financial year like `2015/16`). Owner: community safety data team.
 """
 
 from safer_communities.ingestion_dag import ingestion_dag

@@ -11,8 +11,10 @@ A declared outage (April-June 2015, NICHE) or a file not yet delivered is a
 successful run with status `unavailable` or `late`: the `police_street_crime`
 asset event is still emitted so the dashboard can say "data not available".
 
-Scheduled on the 1st of each month for the month before; run by hand with a
-`period` for any month or quarter. Owner: community safety data team.
+Scheduled on the 1st of each month: a run looks for the latest month that
+ended and for any earlier one still awaited (until a month past its
+deadline); run by hand with a `period` for any month, quarter or year.
+Owner: community safety data team.
 """
 
 from safer_communities.ingestion_dag import ingestion_dag

@@ -12,7 +12,7 @@ availability status per quarter in `audit.source_status`. Weighted measures
 after dark) with their Kish effective sample size are in
 `core.survey_quarterly`.
 
-A file not yet delivered is `late` until 60 days after the quarter, then
+A file not yet delivered is `late` until 91 days after the quarter, then
 `unavailable`; a quarter with no interviews in one of its months is
 `incomplete`. The `community_survey` asset event is emitted either way.
 

@@ -177,15 +177,15 @@ def test_statuses_available_incomplete_late_and_unavailable(home, warehouse, key
         "2015/16 Q1": "available", "2015/16 Q2": "incomplete", "2015/16 Q3": "unavailable",
         "2015/16 Q4": "unavailable"}
     assert statuses["2015/16 Q2"]["reason"] == "Incomplete: no records dated in 2015-08 of 2015/16 Q2."
-    assert "deadline 2016-02-29" in statuses["2015/16 Q3"]["reason"]  # 60 days after 31 December (leap year)
+    assert "deadline 2016-03-31" in statuses["2015/16 Q3"]["reason"]  # 91 days after 31 December (leap year)
     # the incomplete quarter is still loaded
     assert int(measures(warehouse, "2015/16 Q2")[(COUNTY, "asb_problem")]["respondents"]) == 2
 
     late = run(warehouse, "2026/27 Q2")[0]
-    assert late["status"] == "late" and "due by 2026-11-29" in late["reason"]  # 60 days after 30 September
+    assert late["status"] == "late" and "due by 2026-12-30" in late["reason"]  # 91 days after 30 September
     assert "community-survey-2026-27-Q2.xlsx" in late["reason"]
     gone = run(warehouse, "2026/27 Q1")[0]
-    assert gone["status"] == "unavailable" and "deadline 2026-08-29" in gone["reason"]
+    assert gone["status"] == "unavailable" and "deadline 2026-09-29" in gone["reason"]
     recorded = {r["period"]: r["status"] for r in warehouse.query(
         "SELECT period, status FROM audit.source_status WHERE source = :s", {"s": SOURCE})}
     assert recorded["2015/16 Q2"] == "incomplete" and recorded["2026/27 Q2"] == "late"

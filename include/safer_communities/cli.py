@@ -1,22 +1,30 @@
 """Command line: ``safer-communities <command>`` (or ``python -m safer_communities``).
 
     migrate              create the warehouse schema and reference dimensions
-    run [PERIOD ...]     the main job: run the ingestion DAGs (dag.test, in-process) and print the result
-    status [PERIOD ...]  availability status of every source and month
+    demo [--drop DIR]    write the deterministic demo extracts (FY 2013/14 to 2015/16 Q1) into a drop folder
+    run                  the main job: demo extracts -> every ingestion DAG (dag.test, in-process) -> the picture
+    status [PERIOD ...]  availability status of every source and period
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import secrets
 import shutil
 import sys
 import time
+from datetime import UTC, date, datetime
 
-from safer_communities.periods import parse_period
-from safer_communities.settings import PROJECT_DIR, drop_dir, home
+from safer_communities.periods import parse_any, parse_period
+from safer_communities.settings import PROJECT_DIR, home
 
-SAMPLE_POLICE = PROJECT_DIR / "tests" / "fixtures" / "police_uk"
-DEFAULT_PERIODS = ("2015/16 Q1", "2019/20 Q4", "2020/21 Q1")
+DEMO_PERIODS = ("2013/14", "2014/15", "2015/16 Q1")
+DEMO_QUARTER = "2015/16 Q1"
+INGESTION_DAGS = ("ingest_police", "ingest_probation", "ingest_youth", "ingest_marac", "ingest_domestic_abuse",
+                  "ingest_survey")
+KEY_CONNECTION = "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION"
 
 
 def _warehouse():
@@ -38,59 +46,100 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _within(period: str, requested: list[str]) -> bool:
+    """A stored period (month, quarter or year) overlaps one of the requested ones."""
+    months = {str(m) for p in requested for m in parse_period(p)}
+    return any(str(m) in months for m in parse_any(period).months)
+
+
 def status(periods: list[str]) -> None:
-    months = sorted({str(m) for p in periods for m in parse_period(p)})
     with _warehouse() as warehouse:
         rows = warehouse.query(
             "SELECT source, period, status, reason FROM audit.source_status ORDER BY source, period"
         )
-    rows = [r for r in rows if not months or r["period"] in months]
-    print(_table(rows, ["source", "period", "status", "reason"]))
+    print(_table([r for r in rows if not periods or _within(r["period"], periods)],
+                 ["source", "period", "status", "reason"]))
 
 
-def district_counts(periods: list[str]) -> None:
-    months = [m.start for p in periods for m in parse_period(p)]
-    with _warehouse() as warehouse:
-        rows = warehouse.query(
-            "SELECT district_name, month_start, SUM(incidents) AS crimes FROM core.police_crime_district "
-            "WHERE NOT is_asb GROUP BY district_name, month_start ORDER BY district_name, month_start"
-        )
-    rows = [r for r in rows if r["month_start"] in months]
-    loaded = sorted({r["month_start"] for r in rows})
-    table = [
-        {"district": name, **{str(m)[:7]: next((r["crimes"] for r in rows if r["district_name"] == name
-                                                 and r["month_start"] == m), "") for m in loaded}}
-        for name in sorted({r["district_name"] for r in rows})
-    ]
-    print(_table(table, ["district", *(str(m)[:7] for m in loaded)]))
+def demo(drop: str | None, seed: int | None) -> dict:
+    from safer_communities import demo as demo_data
+
+    target = drop or str(home() / "demo" / "drop")
+    if os.path.isdir(target):
+        shutil.rmtree(target)  # a stale .xlsx beside a fresh .csv would be picked first
+    manifest = demo_data.generate(target, **({"seed": seed} if seed is not None else {}))
+    print(f"demo extracts: {target} ({sum(manifest['rows'].values()):,} rows in "
+          f"{sum(len(files) for files in manifest['files'].values())} files)")
+    return manifest
 
 
-def run(periods: list[str]) -> None:
-    """Ingest police data for the periods through the real DAG (dag.test) on the configured warehouse."""
+def _demo_key() -> None:
+    """A local key for the demo's pseudonyms, unless a real connection is configured."""
+    if os.environ.get(KEY_CONNECTION):
+        return
+    path = home() / "demo" / "pseudonymisation.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    os.environ[KEY_CONNECTION] = json.dumps({"conn_type": "generic", "password": path.read_text().strip()})
+    print(f"pseudonymisation key: {path} (generated for the local demo; production uses the Airflow connection)")
+
+
+def run(as_of: date) -> None:
+    """The main job: ingest the demo extracts through every ingestion DAG, as at the report date."""
     from airflow.models.dagbag import DagBag
 
-    target = drop_dir() / "police"
-    target.mkdir(parents=True, exist_ok=True)
-    for sample in sorted(SAMPLE_POLICE.glob("*-street.csv")):
-        if not (target / sample.name).exists():
-            shutil.copyfile(sample, target / sample.name)
-    print(f"drop folder: {target} ({len(list(target.glob('*.csv')))} police files)")
+    from safer_communities.demo import DEFAULT_SEED
+
+    drop = home() / "demo" / "drop"
+    demo(str(drop), DEFAULT_SEED)
+    os.environ["SAFER_COMMUNITIES_DROP"] = str(drop)
+    _demo_key()
     migrate()
-    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).get_dag("ingest_police")
-    for period in periods:
-        started = time.monotonic()
-        print(f"\n== ingest_police {period}: running ...", flush=True)
-        dag_run = dag.test(run_conf={"period": period})
-        print(f"== ingest_police {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
-        if dag_run.state != "success":
-            sys.exit(f"ingest_police failed for {period}; see the task logs above")
-    print("\nAvailability (audit.source_status):")
-    status(periods)
-    print("\nRecorded crime (excluding ASB) by district and month (core.police_crime_district):")
-    district_counts(periods)
+    bag = DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+    began = time.monotonic()
+    for dag_id in INGESTION_DAGS:
+        for number, period in enumerate(DEMO_PERIODS):
+            started = time.monotonic()
+            print(f"== {dag_id} {period}: running ...", flush=True)
+            # Runs of one DAG need distinct run ids: a minute apart, all on the as-of day.
+            run_after = datetime(as_of.year, as_of.month, as_of.day, 12, number, tzinfo=UTC)
+            dag_run = bag.dags[dag_id].test(run_after=run_after, run_conf={"period": period})
+            print(f"== {dag_id} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
+            if dag_run.state != "success":
+                sys.exit(f"{dag_id} failed for {period}; see the task logs above")
+    print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}")
+    print(f"\nAvailability for {DEMO_QUARTER} (audit.source_status):")
+    status([DEMO_QUARTER])
+    picture()
     with _warehouse() as warehouse:
         print(f"\nwarehouse: {warehouse.url}\nlanded files: {home() / 'landing'}"
               f"\nquarantine: {home() / 'quarantine'}")
+
+
+def picture() -> None:
+    """The seed report's picture, straight from the warehouse's core views."""
+    with _warehouse() as warehouse:
+        marac = warehouse.query(
+            "SELECT quarter_label, SUM(referrals) AS referrals, SUM(repeat_referrals) AS repeats "
+            "FROM core.marac_quarterly WHERE quarter_label >= '2014/15 Q1' GROUP BY quarter_label "
+            "ORDER BY quarter_label")
+        iom = warehouse.query(
+            "SELECT cohort_fy, cohort_size, reduction_pct FROM core.iom_cohort_reduction "
+            "WHERE area_code = 'E10000018' ORDER BY cohort_fy")
+        abuse = warehouse.query(
+            "SELECT p.quarter_label, SUM(d.referrals) AS referrals FROM core.da_referrals_monthly AS d "
+            "JOIN core.dim_period AS p ON p.month_start = d.month_start WHERE p.quarter_label >= '2014/15 Q1' "
+            "GROUP BY p.quarter_label ORDER BY p.quarter_label")
+    print("\nMARAC referrals and repeats (core.marac_quarterly, county):")
+    print(_table([{**r, "repeat %": f"{100 * r['repeats'] / r['referrals']:.1f}"} for r in marac],
+                 ["quarter_label", "referrals", "repeats", "repeat %"]))
+    print("\nIOM cohort offending reduction (core.iom_cohort_reduction, county):")
+    print(_table([{**r, "reduction_pct": f"{r['reduction_pct']:.1f}"} for r in iom],
+                 ["cohort_fy", "cohort_size", "reduction_pct"]))
+    print("\nReferrals to domestic abuse support services (core.da_referrals_monthly, county):")
+    print(_table(abuse, ["quarter_label", "referrals"]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,15 +147,21 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create the warehouse schema and reference dimensions")
-    run_parser = commands.add_parser("run", help="run the ingestion DAGs for periods and print the result")
-    run_parser.add_argument("periods", nargs="*", default=list(DEFAULT_PERIODS))
-    status_parser = commands.add_parser("status", help="availability of every source and month")
+    demo_parser = commands.add_parser("demo", help="write the demo extracts into a drop folder")
+    demo_parser.add_argument("--drop", help="target folder (default: $SAFER_COMMUNITIES_HOME/demo/drop)")
+    demo_parser.add_argument("--seed", type=int)
+    run_parser = commands.add_parser("run", help="the main job on the demo extracts")
+    run_parser.add_argument("--as-of", type=date.fromisoformat, default=date(2015, 9, 17),
+                            help="the date the run is as at (default: the seed board report, 2015-09-17)")
+    status_parser = commands.add_parser("status", help="availability of every source and period")
     status_parser.add_argument("periods", nargs="*", default=[])
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
+    elif args.command == "demo":
+        demo(args.drop, args.seed)
     elif args.command == "run":
-        run(args.periods)
+        run(args.as_of)
     else:
         status(args.periods)
 
