@@ -7,6 +7,7 @@ that the fixture creates and drops (PostgreSQL at 127.0.0.1:5432, trust auth;
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -34,6 +35,8 @@ FIXTURES = PROJECT / "tests" / "fixtures"
 POLICE_FIXTURES = FIXTURES / "police_uk"
 PG_SERVER = os.environ.get("SAFER_COMMUNITIES_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ENGINES = ("duckdb", "postgres")
+# The pseudonymisation key the ``key`` fixture sets; tests computing an expected HMAC use it.
+PSEUDONYMISATION_KEY = "test-only-key-not-a-secret"
 
 
 @pytest.fixture
@@ -43,6 +46,14 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SAFER_COMMUNITIES_DROP", str(tmp_path / "drop"))
     (tmp_path / "drop" / "police").mkdir(parents=True)
     return tmp_path
+
+
+@pytest.fixture
+def key(monkeypatch) -> str:
+    """The pseudonymisation key connection, set to a test-only key; returns the key."""
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
+                       json.dumps({"conn_type": "generic", "password": PSEUDONYMISATION_KEY}))
+    return PSEUDONYMISATION_KEY
 
 
 def drop_police(home: Path, month: str, content: bytes | None = None) -> Path:

@@ -7,14 +7,13 @@ late until 30 days after it ends and unavailable after that.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
 import pytest
 
 from safer_communities import ingest
+from tests.partner_files import csv_bytes, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "domestic_abuse_referrals"
@@ -35,44 +34,12 @@ MAY = [
 CHARNWOOD, BLABY, MELTON, OADBY = "E07000130", "E07000129", "E07000133", "E07000135"
 
 
-def as_csv(rows, header=HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _cell(value: str):
-    """A spreadsheet cell as a partner would type it: ISO dates as dates, empty as empty, the rest as text."""
-    if value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return value
-
-
-def as_xlsx(rows, header=HEADER) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Referrals"
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def deliver(home, month: str, rows, ext: str = "csv", header=HEADER) -> None:
     folder = home / "drop" / "domestic-abuse"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob(f"da-referrals-{month}.*"):
         old.unlink()
-    content = as_xlsx(rows, header) if ext == "xlsx" else as_csv(rows, header)
+    content = xlsx_bytes(header, rows, sheet="Referrals") if ext == "xlsx" else csv_bytes(header, rows)
     (folder / f"da-referrals-{month}.{ext}").write_bytes(content)
 
 

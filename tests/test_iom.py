@@ -8,10 +8,8 @@ cohort, and the previous-cohort comparison the view carries beside each year.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import logging
 from datetime import date
@@ -21,8 +19,9 @@ import pytest
 from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PROJECT
+from tests.conftest import PSEUDONYMISATION_KEY as KEY
+from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
 
-KEY = "test-only-key-not-a-secret"
 AS_OF = date(2026, 11, 26)
 SOURCE = "iom_cohort"
 
@@ -68,29 +67,6 @@ def slug(cohort: str) -> str:
     return cohort.replace("/", "-")
 
 
-def as_csv(rows, header=HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def as_xlsx(rows, header=HEADER) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "IOM cohort"
-    sheet.append(header)
-    for ref, cohort, district, baseline, followup, start, end in rows:
-        sheet.append([ref, cohort, district, int(baseline), int(followup),
-                      date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def deliver(home, cohort: str, content: bytes, ext: str = "csv") -> None:
     folder = home / "drop" / "probation"
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,8 +76,8 @@ def deliver(home, cohort: str, content: bytes, ext: str = "csv") -> None:
 
 
 def deliver_both(home) -> None:
-    deliver(home, "2013/14", as_csv(COHORTS["2013/14"]))
-    deliver(home, "2014/15", as_xlsx(COHORTS["2014/15"]), "xlsx")
+    deliver(home, "2013/14", csv_bytes(HEADER, COHORTS["2013/14"]))
+    deliver(home, "2014/15", xlsx_bytes(HEADER, COHORTS["2014/15"], sheet="IOM cohort"), "xlsx")
 
 
 def run(warehouse, cohort: str, as_of: date = AS_OF) -> dict:
@@ -114,13 +90,6 @@ def rounded(value: float | None) -> float | None:
 
 def pseudonym(ref: str) -> str:
     return hmac.new(KEY.encode(), ref.encode(), hashlib.sha256).hexdigest()
-
-
-@pytest.fixture
-def key(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
-                       json.dumps({"conn_type": "generic", "password": KEY}))
-    return KEY
 
 
 def test_reduction_per_area_and_previous_cohort_match_the_hand_computed_answer(home, warehouse, key):
@@ -164,7 +133,7 @@ NO_DATES = ["Offender ref", "Cohort", "District", "Baseline offences", "Follow-u
 
 
 def test_optional_dates_may_be_left_out_and_a_start_outside_the_year_is_a_warning(home, warehouse, key):
-    deliver(home, "2013/14", as_csv([r[:5] for r in COHORTS["2013/14"]], NO_DATES))
+    deliver(home, "2013/14", csv_bytes(NO_DATES, [r[:5] for r in COHORTS["2013/14"]]))
     outcome = run(warehouse, "2013/14")
     assert outcome["status"] == "available" and outcome["reason"].startswith("Loaded 6 rows")
     dates = warehouse.query("SELECT COUNT(*) AS n FROM core.fact_iom_offender "
@@ -174,7 +143,7 @@ def test_optional_dates_may_be_left_out_and_a_start_outside_the_year_is_a_warnin
     assert "cohort_present" in [r["rule"] for r in passed]
 
     rows = [*COHORTS["2014/15"], ("IOM-0012", "2014/15", "Melton", "3", "1", "2015-04-01", "")]
-    deliver(home, "2014/15", as_csv(rows))
+    deliver(home, "2014/15", csv_bytes(HEADER, rows))
     outcome = run(warehouse, "2014/15")
     assert outcome["status"] == "available" and outcome["reason"] == "Loaded 7 rows (1 validation warning(s))."
     warning = warehouse.query("SELECT severity, unexpected_lines FROM audit.validation_result "
@@ -183,7 +152,7 @@ def test_optional_dates_may_be_left_out_and_a_start_outside_the_year_is_a_warnin
 
 
 def test_a_file_without_dates_loads_without_a_warning(home, warehouse, key):
-    deliver(home, "2013/14", as_csv([r[:5] for r in COHORTS["2013/14"]], NO_DATES))
+    deliver(home, "2013/14", csv_bytes(NO_DATES, [r[:5] for r in COHORTS["2013/14"]]))
     assert run(warehouse, "2013/14")["reason"] == "Loaded 6 rows."
 
 
@@ -200,7 +169,7 @@ def test_bad_rows_are_quarantined_each_for_its_rule(home, warehouse, key):
         ("IOM-0026", "2014/15", "Harborough", "three", "1", "", ""),  # 16: not a number
         ("IOM-0027", "2014/15", "Blaby", "-2", "1", "", ""),          # 17: negative again
     ]
-    deliver(home, "2014/15", as_csv(rows))
+    deliver(home, "2014/15", csv_bytes(HEADER, rows))
     outcome = run(warehouse, "2014/15")
     assert outcome["status"] == "available"
     assert outcome["reason"] == "Loaded 5 rows (11 rows quarantined)."
@@ -234,13 +203,13 @@ def test_bad_rows_are_quarantined_each_for_its_rule(home, warehouse, key):
     ],
 )
 def test_a_wrong_file_is_rejected_naming_the_rule(home, warehouse, key, rows, header, rule, detail):
-    deliver(home, "2014/15", as_csv(rows, header))
+    deliver(home, "2014/15", csv_bytes(header, rows))
     outcome = run(warehouse, "2014/15")
     assert outcome["status"] == "rejected"
     assert f"iom-cohort-2014-15.csv: rule {rule} (" in outcome["reason"]
     assert detail in outcome["reason"]
     kept = list((home / "var" / "quarantine" / SOURCE / "2014-15").glob("*__iom-cohort-2014-15.csv"))
-    assert len(kept) == 1 and kept[0].read_bytes() == as_csv(rows, header)
+    assert len(kept) == 1 and kept[0].read_bytes() == csv_bytes(header, rows)
     assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_iom_offender")[0]["n"] == 0
     assert warehouse.query("SELECT COUNT(*) AS n FROM staging.iom_cohort")[0]["n"] == 0
 
@@ -250,7 +219,7 @@ def test_statuses_late_unavailable_available_without_a_declared_outage(home, war
 
     assert get_source(SOURCE).outages == []
     assert [s["period"] for s in ingest.plan(SOURCE, "2015/16 Q1")] == ["2015/16"]  # annual: the financial year
-    deliver(home, "2014/15", as_xlsx(COHORTS["2014/15"]), "xlsx")
+    deliver(home, "2014/15", xlsx_bytes(HEADER, COHORTS["2014/15"], sheet="IOM cohort"), "xlsx")
     assert run(warehouse, "2014/15") == {"source": SOURCE, "period": "2014/15", "status": "available",
                                          "reason": "Loaded 6 rows."}
     # the cohort year in progress: due 91 days after 31 March 2027
@@ -288,12 +257,12 @@ def test_reloading_a_cohort_replaces_its_slice_and_a_rejected_file_keeps_it(home
     assert view[0]["n"] == 16
 
     # a corrected delivery replaces the cohort; the other cohort is untouched
-    deliver(home, "2014/15", as_csv(COHORTS["2014/15"][:5]))
+    deliver(home, "2014/15", csv_bytes(HEADER, COHORTS["2014/15"][:5]))
     assert run(warehouse, "2014/15")["reason"] == "Loaded 5 rows."
     assert counts() == {("core", "2013/14"): 6, ("core", "2014/15"): 5, ("staging", "2013/14"): 6,
                         ("staging", "2014/15"): 5}
     # a wrong file afterwards is rejected and the loaded slice stays
-    deliver(home, "2014/15", as_csv(COHORTS["2013/14"]))
+    deliver(home, "2014/15", csv_bytes(HEADER, COHORTS["2013/14"]))
     rejected = run(warehouse, "2014/15")
     assert rejected["status"] == "rejected" and "(5 rows) is kept." in rejected["reason"]
     assert counts()[("core", "2014/15")] == 5
@@ -301,31 +270,21 @@ def test_reloading_a_cohort_replaces_its_slice_and_a_rejected_file_keeps_it(home
 
 def test_no_raw_offender_reference_reaches_the_warehouse_logs_or_states(home, warehouse, key, caplog):
     caplog.set_level(logging.DEBUG)
-    deliver(home, "2013/14", as_csv(COHORTS["2013/14"]))
+    deliver(home, "2013/14", csv_bytes(HEADER, COHORTS["2013/14"]))
     bad = COHORTS["2014/15"] + [("IOM-0099", "2014/15", "Rutland", "3", "1", "", ""),
                                 ("IOM-0098", "2014/15", "Blaby", "x", "1", "", ""),
                                 ("IOM-0097", "2014/15", "Blaby", "3"),
                                 ("IOM-0007", "2014/15", "Melton", "-1", "1", "", "")]
-    deliver(home, "2014/15", as_csv(bad))
+    deliver(home, "2014/15", csv_bytes(HEADER, bad))
     # a file rejected for a missing column: its offender refs are never pseudonymised, and never kept either
-    deliver(home, "2015/16", as_csv([("IOM-0096", "2015/16", "2", "1", "", "")],
-                                    [h for h in HEADER if h != " District "]))
+    deliver(home, "2015/16", csv_bytes([h for h in HEADER if h != " District "],
+                                        [("IOM-0096", "2015/16", "2", "1", "", "")]))
     states = [run(warehouse, cohort) for cohort in ("2013/14", "2014/15", "2015/16")]
     assert [s["status"] for s in states] == ["available", "available", "rejected"]
 
     raw_refs = {ref.strip().upper() for rows in COHORTS.values() for ref, *_ in rows}
     raw_refs |= {"IOM-0099", "IOM-0098", "IOM-0097", "IOM-0096"}
-    found = []
-    for schema in ("staging", "core", "audit", "mart"):
-        tables = warehouse.query(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema",
-            {"schema": schema})
-        for row in tables:
-            values = warehouse.query(
-                f'SELECT CAST("{row["column_name"]}" AS VARCHAR) AS v FROM {schema}.{row["table_name"]}')
-            found += [(schema, row["table_name"], v["v"]) for v in values
-                      if v["v"] and any(ref in v["v"].upper() for ref in raw_refs)]
-    assert found == []
+    assert values_containing(warehouse, raw_refs) == []
     assert not any(ref in caplog.text.upper() for ref in raw_refs)
     assert not any(ref in json.dumps(states).upper() for ref in raw_refs)
     assert KEY not in caplog.text
@@ -348,7 +307,7 @@ def test_no_raw_offender_reference_reaches_the_warehouse_logs_or_states(home, wa
 
 def test_a_missing_key_stops_the_run_with_a_clear_error(home, warehouse, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION", raising=False)
-    deliver(home, "2014/15", as_csv(COHORTS["2014/15"]))
+    deliver(home, "2014/15", csv_bytes(HEADER, COHORTS["2014/15"]))
     with pytest.raises(PseudonymisationKeyMissing, match="safer_communities_pseudonymisation"):
         run(warehouse, "2014/15")
     assert warehouse.query("SELECT COUNT(*) AS n FROM staging.iom_cohort")[0]["n"] == 0

@@ -7,10 +7,8 @@ span a quarter and a financial-year boundary.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import logging
 from datetime import date
@@ -19,8 +17,9 @@ import pytest
 
 from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
+from tests.conftest import PSEUDONYMISATION_KEY as KEY
+from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
 
-KEY = "test-only-key-not-a-secret"
 AS_OF = date(2026, 11, 26)
 SOURCE = "marac_referrals"
 
@@ -60,28 +59,6 @@ def slug(quarter: str) -> str:
     return quarter.replace("/", "-").replace(" ", "-")
 
 
-def as_csv(rows, header=HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def as_xlsx(rows, header=HEADER) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Referrals"
-    sheet.append(header)
-    for case, day, victim, district, agency, score in rows:
-        sheet.append([case, date.fromisoformat(day), victim, district, agency, int(score) if score else None])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def deliver(home, quarter: str, content: bytes, ext: str = "csv") -> None:
     folder = home / "drop" / "marac"
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,19 +67,12 @@ def deliver(home, quarter: str, content: bytes, ext: str = "csv") -> None:
     (folder / f"marac-referrals-{slug(quarter)}.{ext}").write_bytes(content)
 
 
-@pytest.fixture
-def key(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
-                       json.dumps({"conn_type": "generic", "password": KEY}))
-    return KEY
-
-
 def deliver_all(home) -> None:
     for quarter, rows in REFERRALS.items():
         if quarter == "2015/16 Q1":
-            deliver(home, quarter, as_xlsx(rows), "xlsx")
+            deliver(home, quarter, xlsx_bytes(HEADER, rows, sheet="Referrals"), "xlsx")
         else:
-            deliver(home, quarter, as_csv(rows))
+            deliver(home, quarter, csv_bytes(HEADER, rows))
 
 
 def ingest_all(warehouse) -> list[dict]:
@@ -145,22 +115,12 @@ def test_no_raw_victim_reference_reaches_the_warehouse_logs_or_xcom(home, wareho
     bad = REFERRALS["2014/15 Q2"] + [("M14-013", "2014-09-31", "VIC-0099", "Blaby", "Police", "14"),
                                     ("M14-014", "2014-09-01", "VIC-0098", "Rutland", "Police", "14"),
                                     ("M14-015", "2014-09-02", "VIC-0097", "Blaby")]
-    deliver(home, "2014/15 Q2", as_csv(bad))
+    deliver(home, "2014/15 Q2", csv_bytes(HEADER, bad))
     states = ingest_all(warehouse)
 
     raw_refs = {victim.strip().upper() for rows in REFERRALS.values() for _, _, victim, *_ in rows}
     raw_refs |= {"VIC-0099", "VIC-0098", "VIC-0097"}
-    found = []
-    for schema in ("staging", "core", "audit", "mart"):
-        tables = warehouse.query(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema",
-            {"schema": schema})
-        for row in tables:
-            values = warehouse.query(
-                f'SELECT CAST("{row["column_name"]}" AS VARCHAR) AS v FROM {schema}.{row["table_name"]}')
-            found += [(schema, row["table_name"], v["v"]) for v in values
-                      if v["v"] and any(ref in v["v"].upper() for ref in raw_refs)]
-    assert found == []
+    assert values_containing(warehouse, raw_refs) == []
     assert not any(ref in caplog.text.upper() for ref in raw_refs)
     assert not any(ref in json.dumps(states).upper() for ref in raw_refs)
     assert KEY not in caplog.text
@@ -182,7 +142,7 @@ def test_no_raw_victim_reference_reaches_the_warehouse_logs_or_xcom(home, wareho
 
 def test_a_missing_key_stops_the_run_with_a_clear_error(home, warehouse, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION", raising=False)
-    deliver(home, "2015/16 Q1", as_csv(REFERRALS["2015/16 Q1"]))
+    deliver(home, "2015/16 Q1", csv_bytes(HEADER, REFERRALS["2015/16 Q1"]))
     with pytest.raises(PseudonymisationKeyMissing, match="safer_communities_pseudonymisation"):
         ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)
     assert warehouse.query("SELECT COUNT(*) AS n FROM staging.marac_referrals")[0]["n"] == 0
@@ -197,7 +157,7 @@ def test_a_missing_key_stops_the_run_with_a_clear_error(home, warehouse, monkeyp
 )
 def test_missing_or_unknown_columns_reject_the_file_naming_them(home, warehouse, key, header, message):
     rows = [r[: len(header)] if len(header) < len(HEADER) else (*r, "someone") for r in REFERRALS["2015/16 Q1"]]
-    deliver(home, "2015/16 Q1", as_csv(rows, header))
+    deliver(home, "2015/16 Q1", csv_bytes(header, rows))
     outcome = ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
     assert outcome["status"] == "rejected"
     assert "marac-referrals-2015-16-Q1.csv: rule header_match" in outcome["reason"]
@@ -211,7 +171,7 @@ def test_rows_outside_the_quarter_duplicates_and_bad_dates_are_quarantined(home,
         ("M15-108", "31/02/2015", "VIC-0022", "Blaby", "Police", "14"),     # no such date
         ("M15-109", "02/05/2015", "VIC-0023", "Blaby", "Police", "40"),     # UK date; DASH out of range: warning
     ]
-    deliver(home, "2015/16 Q1", as_csv(rows))
+    deliver(home, "2015/16 Q1", csv_bytes(HEADER, rows))
     outcome = ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
     assert outcome["status"] == "available" and "4 rows quarantined" in outcome["reason"]
     quarantined = {q["line"]: q["rules"] for q in warehouse.query("SELECT line, rules FROM audit.quarantine")}
@@ -225,7 +185,7 @@ def test_rows_outside_the_quarter_duplicates_and_bad_dates_are_quarantined(home,
 
 
 def test_reloading_a_quarter_replaces_it(home, warehouse, key):
-    deliver(home, "2015/16 Q1", as_xlsx(REFERRALS["2015/16 Q1"]), "xlsx")
+    deliver(home, "2015/16 Q1", xlsx_bytes(HEADER, REFERRALS["2015/16 Q1"], sheet="Referrals"), "xlsx")
     for _ in range(3):
         assert ingest.ingest(SOURCE, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]["status"] == \
             "available"

@@ -7,10 +7,8 @@ blank answer; the Wilson interval is taken on the effective n.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import logging
 from datetime import date
@@ -20,8 +18,9 @@ import pytest
 from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from safer_communities.statistics import wilson_interval
+from tests.conftest import PSEUDONYMISATION_KEY as KEY
+from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
 
-KEY = "test-only-key-not-a-secret"
 AS_OF = date(2026, 11, 26)
 SOURCE = "community_survey"
 COUNTY = "E10000018"
@@ -71,16 +70,8 @@ def slug(quarter: str) -> str:
     return quarter.replace("/", "-").replace(" ", "-")
 
 
-def as_csv(rows, header=HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _cell(value: str):
-    """A cell as typed in a spreadsheet: ISO dates as dates, numbers as numbers, empty as empty, else text."""
+def survey_cell(value: str):
+    """A cell as typed in a spreadsheet: ISO dates as dates, numbers as decimals, empty as empty, else text."""
     if value == "":
         return None
     try:
@@ -93,34 +84,14 @@ def _cell(value: str):
         return value
 
 
-def as_xlsx(rows, header=HEADER) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Responses"
-    sheet.append(header)
-    for ref, *rest in rows:
-        sheet.append([ref, *(_cell(value) for value in rest)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def deliver(home, quarter: str, rows, ext: str = "csv", header=HEADER) -> None:
     folder = home / "drop" / "survey"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob(f"community-survey-{slug(quarter)}.*"):
         old.unlink()
-    content = as_xlsx(rows, header) if ext == "xlsx" else as_csv(rows, header)
+    content = (xlsx_bytes(header, rows, sheet="Responses", cell=survey_cell) if ext == "xlsx"
+               else csv_bytes(header, rows))
     (folder / f"community-survey-{slug(quarter)}.{ext}").write_bytes(content)
-
-
-@pytest.fixture
-def key(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
-                       json.dumps({"conn_type": "generic", "password": KEY}))
-    return KEY
 
 
 def run(warehouse, period: str, as_of: date = AS_OF) -> list[dict]:
@@ -274,17 +245,7 @@ def test_no_raw_respondent_reference_reaches_the_warehouse_logs_or_states(home, 
     raw_refs = RAW_REFS | {"CBS-0201", "CBS-0202", "CBS-0203", "CBS-0204", "CBS-0205", "CBS-0301"}
 
     assert [s["status"] for s in states] == ["available", "available", "rejected", "unavailable"]
-    found = []
-    for schema in ("staging", "core", "audit", "mart"):
-        columns = warehouse.query(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema",
-            {"schema": schema})
-        for column in columns:
-            values = warehouse.query(
-                f'SELECT CAST("{column["column_name"]}" AS VARCHAR) AS v FROM {schema}.{column["table_name"]}')
-            found += [(schema, column["table_name"], v["v"]) for v in values
-                      if v["v"] and any(ref in v["v"].upper() for ref in raw_refs)]
-    assert found == []
+    assert values_containing(warehouse, raw_refs) == []
     assert not any(ref in caplog.text.upper() for ref in raw_refs)
     assert not any(ref in json.dumps(states).upper() for ref in raw_refs)
     assert KEY not in caplog.text

@@ -9,8 +9,6 @@ after the quarter ends, and the statuses follow from that date alone.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -19,6 +17,7 @@ import pytest
 from safer_communities import ingest
 from safer_communities.contracts import Rule, load_contract
 from tests.conftest import PROJECT
+from tests.partner_files import csv_bytes, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 FTE = "youth_first_time_entrants"
@@ -27,6 +26,7 @@ FILE_STEM = {FTE: "first-time-entrants", REOFFENDING: "proven-reoffending"}
 DISTRICTS = ["Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton", "North West Leicestershire",
              "Oadby and Wigston"]
 CODES = dict(zip(DISTRICTS, (f"E07000{n}" for n in range(129, 136)), strict=True))
+SHEET = "Return"  # workbooks as the service sends them: counts as numbers, the quarter as text
 
 FTE_HEADER = ["district", "QUARTER", "First_Time_Entrants"]
 FTE_ROWS = {
@@ -60,29 +60,6 @@ def slug(quarter: str) -> str:
     return quarter.replace("/", "-").replace(" ", "-")
 
 
-def as_csv(rows, header) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def as_xlsx(rows, header) -> bytes:
-    """A workbook as the service would send it: counts as numbers, the quarter as text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Return"
-    sheet.append(header)
-    for row in rows:
-        sheet.append([int(v) if v.isdigit() else v for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def deliver(home, source: str, quarter: str, content: bytes, ext: str = "csv") -> None:
     folder = home / "drop" / "youth"
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,13 +80,14 @@ def quarantined(warehouse, source: str) -> dict[int, str]:
 
 
 def test_both_contracts_load_from_csv_and_xlsx(home, warehouse):
-    deliver(home, FTE, "2015/16 Q1", as_csv(FTE_ROWS["2015/16 Q1"], FTE_HEADER))
-    deliver(home, FTE, "2015/16 Q2", as_xlsx(FTE_ROWS["2015/16 Q2"], FTE_HEADER), "xlsx")
-    deliver(home, REOFFENDING, "2015/16 Q1", as_csv(RE_ROWS["2015/16 Q1"], RE_HEADER))
+    deliver(home, FTE, "2015/16 Q1", csv_bytes(FTE_HEADER, FTE_ROWS["2015/16 Q1"]))
+    deliver(home, FTE, "2015/16 Q2", xlsx_bytes(FTE_HEADER, FTE_ROWS["2015/16 Q2"], sheet=SHEET), "xlsx")
+    deliver(home, REOFFENDING, "2015/16 Q1", csv_bytes(RE_HEADER, RE_ROWS["2015/16 Q1"]))
     # columns in another order in the workbook: matched by name
     order = [1, 0, 3, 2]
-    deliver(home, REOFFENDING, "2015/16 Q2",
-            as_xlsx([[row[i] for i in order] for row in RE_ROWS["2015/16 Q2"]], [RE_HEADER[i] for i in order]), "xlsx")
+    deliver(home, REOFFENDING, "2015/16 Q2", xlsx_bytes([RE_HEADER[i] for i in order],
+                                                        [[row[i] for i in order] for row in RE_ROWS["2015/16 Q2"]],
+                                                        sheet=SHEET), "xlsx")
     for source in (FTE, REOFFENDING):
         states = ingest.ingest(source, "2015/16 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse) + \
             ingest.ingest(source, "2015/16 Q2", as_of=AS_OF, run_id="t", warehouse=warehouse)
@@ -128,7 +106,7 @@ def test_both_contracts_load_from_csv_and_xlsx(home, warehouse):
 
 def test_county_reoffending_rate_matches_the_hand_computed_answer(home, warehouse):
     for quarter, rows in RE_ROWS.items():
-        deliver(home, REOFFENDING, quarter, as_csv(rows, RE_HEADER))
+        deliver(home, REOFFENDING, quarter, csv_bytes(RE_HEADER, rows))
         assert run(warehouse, REOFFENDING, quarter)["status"] == "available"
     rates = {(r["period"], r["area_code"]): r for r in warehouse.query(
         "SELECT period, area_code, area_name, cohort_size, reoffenders, rate_pct FROM core.youth_reoffending_rate")}
@@ -163,7 +141,7 @@ def test_reoffending_statuses_follow_the_declared_18_month_lag(home, warehouse):
 
 
 def test_first_time_entrants_available_late_and_unavailable(home, warehouse):
-    deliver(home, FTE, "2026/27 Q1", as_csv([(d, "2026/27 Q1", "1") for d in DISTRICTS], FTE_HEADER))
+    deliver(home, FTE, "2026/27 Q1", csv_bytes(FTE_HEADER, [(d, "2026/27 Q1", "1") for d in DISTRICTS]))
     assert run(warehouse, FTE, "2026/27 Q1")["status"] == "available"
     # 2026/27 Q2 ends 2026-09-30; due 45 days later, 2026-11-14
     late = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 14))
@@ -180,7 +158,7 @@ def test_first_time_entrants_available_late_and_unavailable(home, warehouse):
 def test_a_file_missing_a_district_loads_with_a_warning(home, warehouse):
     """No completeness check counts districts yet, so a missing district is a recorded warning, not `incomplete`."""
     rows = [row for row in FTE_ROWS["2015/16 Q1"] if row[0] != "Melton"]
-    deliver(home, FTE, "2015/16 Q1", as_csv(rows, FTE_HEADER))
+    deliver(home, FTE, "2015/16 Q1", csv_bytes(FTE_HEADER, rows))
     outcome = run(warehouse, FTE, "2015/16 Q1")
     assert (outcome["status"], outcome["reason"]) == ("available", "Loaded 6 rows (1 validation warning(s)).")
     warning = warehouse.query("SELECT severity, message FROM audit.validation_result "
@@ -208,7 +186,7 @@ BAD_FILES = {
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_bad_files_are_rejected_for_the_right_rule(home, warehouse, case):
     source, header, rows, rule = BAD_FILES[case]
-    deliver(home, source, "2015/16 Q1", as_csv(rows, header))
+    deliver(home, source, "2015/16 Q1", csv_bytes(header, rows))
     outcome = run(warehouse, source, "2015/16 Q1")
     assert outcome["status"] == "rejected"
     assert f"{FILE_STEM[source]}-2015-16-Q1.csv: rule {rule} (" in outcome["reason"]
@@ -229,7 +207,7 @@ def test_bad_first_time_entrant_rows_are_quarantined_each_for_its_rule(home, war
             ("Leicester", "2015/16 Q1", "3.5"),                   # line 11: not a whole number
             ("Blaby ", "2015/16 Q1", ""),                         # line 12: no count, district with a space
             ]
-    deliver(home, FTE, "2015/16 Q1", as_csv(rows, FTE_HEADER))
+    deliver(home, FTE, "2015/16 Q1", csv_bytes(FTE_HEADER, rows))
     outcome = run(warehouse, FTE, "2015/16 Q1")
     assert outcome["status"] == "available" and outcome["reason"] == "Loaded 4 rows (7 rows quarantined)."
     assert quarantined(warehouse, FTE) == {
@@ -251,7 +229,7 @@ def test_more_reoffenders_than_the_cohort_and_other_bad_rows_are_quarantined(hom
             ("Leicester", "2015/16 Q1", "150", "40"),              # line 7: the city is not in the county
             ("Melton", "2015/16 Q1", "14", "16"),                  # line 8: Melton again, and 16 > 14
             ("Oadby and Wigston", "2015/16 Q1", "0", "0")]
-    deliver(home, REOFFENDING, "2015/16 Q1", as_csv(rows, RE_HEADER))
+    deliver(home, REOFFENDING, "2015/16 Q1", csv_bytes(RE_HEADER, rows))
     outcome = run(warehouse, REOFFENDING, "2015/16 Q1")
     assert outcome["status"] == "available"
     assert outcome["reason"] == "Loaded 2 rows (6 rows quarantined)."  # 8 rows: no missing-district warning
@@ -272,8 +250,8 @@ def test_more_reoffenders_than_the_cohort_and_other_bad_rows_are_quarantined(hom
 
 
 def test_reloading_a_quarter_replaces_it(home, warehouse):
-    deliver(home, REOFFENDING, "2015/16 Q1", as_xlsx(RE_ROWS["2015/16 Q1"], RE_HEADER), "xlsx")
-    deliver(home, FTE, "2015/16 Q1", as_xlsx(FTE_ROWS["2015/16 Q1"], FTE_HEADER), "xlsx")
+    deliver(home, REOFFENDING, "2015/16 Q1", xlsx_bytes(RE_HEADER, RE_ROWS["2015/16 Q1"], sheet=SHEET), "xlsx")
+    deliver(home, FTE, "2015/16 Q1", xlsx_bytes(FTE_HEADER, FTE_ROWS["2015/16 Q1"], sheet=SHEET), "xlsx")
     for _ in range(3):
         assert run(warehouse, REOFFENDING, "2015/16 Q1")["status"] == "available"
         assert run(warehouse, FTE, "2015/16 Q1")["status"] == "available"
@@ -284,7 +262,7 @@ def test_reloading_a_quarter_replaces_it(home, warehouse):
     assert [(int(r["cohort_size"]), int(r["reoffenders"])) for r in warehouse.query(county)] == [(232, 79)]
     # a corrected file for the same quarter replaces the slice: Blaby 14 -> 20 re-offenders
     corrected = [("Blaby", "2015/16 Q1", "40", "20"), *RE_ROWS["2015/16 Q1"][1:]]
-    deliver(home, REOFFENDING, "2015/16 Q1", as_csv(corrected, RE_HEADER))
+    deliver(home, REOFFENDING, "2015/16 Q1", csv_bytes(RE_HEADER, corrected))
     assert run(warehouse, REOFFENDING, "2015/16 Q1")["status"] == "available"
     assert [(int(r["cohort_size"]), int(r["reoffenders"])) for r in warehouse.query(county)] == [(232, 85)]
     assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_youth_reoffending")[0]["n"] == 7
@@ -297,7 +275,7 @@ def test_a_quarantined_xlsx_row_keeps_its_values(tmp_path):
 
     contract = load_contract(FTE)
     path = tmp_path / "first-time-entrants-2015-16-Q1.xlsx"
-    path.write_bytes(as_xlsx([*FTE_ROWS["2015/16 Q1"], ("Rutland", "2015/16 Q1", "3")], FTE_HEADER))
+    path.write_bytes(xlsx_bytes(FTE_HEADER, [*FTE_ROWS["2015/16 Q1"], ("Rutland", "2015/16 Q1", "3")], sheet=SHEET))
     outcome = validate(parse_extract(path, contract), contract, Quarter(2015, 1))
     assert [(q.line, q.rule, q.raw) for q in outcome.quarantined] == [(9, "district_known", "Rutland,2015/16 Q1,3")]
 
