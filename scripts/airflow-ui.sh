@@ -68,14 +68,29 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     exit 1
 fi
 
-# The warehouse schema, and the sample police files so a triggered run has data.
+# Pseudonymisation: the local demo key (the one `make run` uses), unless the caller set the connection.
+if [[ -z "${AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION:-}" ]]; then
+    KEYFILE="$SC_HOME/demo/pseudonymisation.key"
+    if [[ ! -s "$KEYFILE" ]]; then
+        mkdir -p "$(dirname "$KEYFILE")"
+        (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_hex(32))' > "$KEYFILE")
+    fi
+    export AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION="{\"conn_type\": \"generic\", \"password\": \"$(cat "$KEYFILE")\"}"
+fi
+
+# The warehouse schema, and data for a triggered run: unless the caller set a drop folder, the demo
+# extracts of every source (FY 2013/14 to 2015/16 Q1) plus the six real police months of 2020.
 "$BIN/safer-communities" migrate
-DROP="${SAFER_COMMUNITIES_DROP:-$SC_HOME/drop}/police"
+if [[ -z "${SAFER_COMMUNITIES_DROP:-}" ]]; then
+    export SAFER_COMMUNITIES_DROP="$SC_HOME/demo/drop"
+    [[ -d "$SAFER_COMMUNITIES_DROP/marac" ]] || "$BIN/safer-communities" demo --drop "$SAFER_COMMUNITIES_DROP"
+fi
+DROP="$SAFER_COMMUNITIES_DROP/police"
 mkdir -p "$DROP"
 for sample in "$ROOT"/tests/fixtures/police_uk/*.csv; do
     [[ -e "$DROP/$(basename "$sample")" ]] || cp "$sample" "$DROP/"
 done
-echo "drop folder: $DROP ($(find "$DROP" -maxdepth 1 -name '*.csv' | wc -l | tr -d ' ') police files)"
+echo "drop folder: $SAFER_COMMUNITIES_DROP ($(find "$SAFER_COMMUNITIES_DROP" -type f | wc -l | tr -d ' ') files)"
 
 # Each service runs in its own process group (job control), so stopping it stops its children too.
 # Plain indexed arrays and a polling loop: this also runs on macOS's bash 3.2.

@@ -64,9 +64,12 @@ def status(periods: list[str]) -> None:
 def demo(drop: str | None, seed: int | None) -> dict:
     from safer_communities import demo as demo_data
 
-    target = drop or str(home() / "demo" / "drop")
-    if os.path.isdir(target):
-        shutil.rmtree(target)  # a stale .xlsx beside a fresh .csv would be picked first
+    default = str(home() / "demo" / "drop")
+    target = drop or default
+    if os.path.isdir(target) and os.listdir(target):
+        if os.path.abspath(target) != os.path.abspath(default):
+            sys.exit(f"{target} is not empty: write the demo extracts into an empty folder")
+        shutil.rmtree(target)  # the demo's own folder: a stale .xlsx beside a fresh .csv would be picked first
     manifest = demo_data.generate(target, **({"seed": seed} if seed is not None else {}))
     print(f"demo extracts: {target} ({sum(manifest['rows'].values()):,} rows in "
           f"{sum(len(files) for files in manifest['files'].values())} files)")
