@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The airflow-init service of docker-compose.yaml, run once as root through the image's /entrypoint
 # (which first waits for the metadata database): Airflow metadata, the writer pool, the warehouse
-# database and schema, and the drop folder with the sample police files.
+# database and schema, and the drop folder with the demo extracts and the sample police files.
 set -euo pipefail
 
 uid="${AIRFLOW_UID:-50000}"
@@ -28,17 +28,18 @@ if url.get_backend_name() == "postgresql":
 PY
 python -m safer_communities migrate
 
-# The working area is a named volume; the drop folder is ./var/drop. Give a new drop folder the
-# sample police files so a triggered run has data, owned by the Airflow user.
-drop=/opt/airflow/var/drop/police
-if [[ ! -d "$drop" ]]; then
-    mkdir -p "$drop"
-    chown "$uid:0" /opt/airflow/var/drop "$drop"
+# The working area is a named volume; the drop folder is ./var/drop. Give a new, empty drop folder
+# the demo extracts of every source and the six real police months, so a triggered run has data.
+if [[ -z "$(ls -A /opt/airflow/var/drop 2>/dev/null)" ]]; then
+    python -m safer_communities demo --drop /opt/airflow/var/drop
 fi
+drop=/opt/airflow/var/drop/police
+mkdir -p "$drop"
 for sample in /opt/airflow/tests/fixtures/police_uk/*.csv; do
     [[ -e "$drop/$(basename "$sample")" ]] || install -o "$uid" -g 0 -m 0644 "$sample" "$drop/"
 done
-echo "drop folder: ./var/drop/police ($(find "$drop" -maxdepth 1 -name '*.csv' | wc -l) police files)"
+echo "drop folder: ./var/drop ($(find /opt/airflow/var/drop -type f | wc -l) files)"
+chown -R "$uid:0" /opt/airflow/var/drop
 
 # Anything root made in the shared volumes must stay writable by the Airflow user.
 chown "$uid:0" /opt/airflow/var
