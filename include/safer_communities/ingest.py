@@ -289,8 +289,12 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
     return _dicts(result)
 
 
-def completeness(connection, source: Source, month: Period) -> list[availability.CheckResult]:
-    """Run the source's declared completeness checks on the slice just loaded."""
+def completeness(connection, source: Source, period: Period) -> list[availability.CheckResult]:
+    """Run the source's declared completeness checks on the slice just loaded.
+
+    ``no_location_share`` and ``district_collapse`` are police checks on a month;
+    ``months_covered`` works for any source with a date column.
+    """
     results = []
     for rule in source.completeness:
         if isinstance(rule, MonthsCovered):
@@ -299,19 +303,19 @@ def completeness(connection, source: Source, month: Period) -> list[availability
                 raise ValueError(f"source {source.name}: months_covered column {rule.column!r} is not a field of "
                                  f"contract {contract.name} ({contract.fields})")
             rows = query(connection, SQL_DIR / "checks" / "months_covered.sql",
-                         {"source": source.name, "period": str(month)},
+                         {"source": source.name, "period": str(period)},
                          identifiers={"table": contract.staging_table, "column": rule.column})
-            results.append(availability.check_months_covered(month, {int(r["yyyymm"]) for r in rows}))
-        if isinstance(rule, NoLocationShare):
+            results.append(availability.check_months_covered(period, {int(r["yyyymm"]) for r in rows}))
+        elif isinstance(rule, NoLocationShare):
             row = query(connection, SQL_DIR / "checks" / "police_no_location.sql",
-                        {"source": source.name, "month_start": month.start})[0]
+                        {"source": source.name, "month_start": period.start})[0]
             results.append(availability.check_no_location_share(rule, int(row["no_location"]), int(row["total"])))
         elif isinstance(rule, DistrictCollapse):
             rows = query(
                 connection,
                 SQL_DIR / "checks" / "police_district_counts.sql",
-                {"source": source.name, "first_month": month.shift(-rule.history_months).start,
-                 "last_month": month.start},
+                {"source": source.name, "first_month": period.shift(-rule.history_months).start,
+                 "last_month": period.start},
             )
             counts: dict[str, dict[Month, int]] = {}
             names = {}
@@ -320,7 +324,7 @@ def completeness(connection, source: Source, month: Period) -> list[availability
                 by_month = counts.setdefault(row["district_code"], {})
                 if row["month_start"] is not None:
                     by_month[Month.parse(row["month_start"][:7])] = int(row["incidents"])
-            results.append(availability.check_district_collapse(rule, month, counts, names))
+            results.append(availability.check_district_collapse(rule, period, counts, names))
     return results
 
 
