@@ -52,3 +52,109 @@ def test_the_edges_are_exact_and_bad_input_is_refused():
             wilson_interval(successes, n)
     with pytest.raises(ValueError, match="confidence"):
         wilson_interval(1, 4, confidence=95)
+
+
+# --- counts and rates: published reference values -------------------------------------------
+
+def test_byar_limits_for_130_events():
+    from safer_communities.statistics import byar_interval
+
+    assert byar_interval(130) == pytest.approx((108.61, 154.37), abs=0.005)
+
+
+def test_exact_poisson_limits_for_7_events():
+    from safer_communities.statistics import count_interval, exact_poisson_interval
+
+    assert exact_poisson_interval(7) == pytest.approx((2.814, 14.423), abs=0.0005)
+    assert count_interval(7) == exact_poisson_interval(7)  # under 10 events: exact
+    lower, upper = exact_poisson_interval(0)
+    assert lower == 0 and upper == pytest.approx(3.689, abs=0.001)  # -ln(0.025)
+
+
+def test_count_interval_switches_to_byar_at_10_events():
+    from safer_communities.statistics import byar_interval, count_interval, exact_poisson_interval
+
+    assert count_interval(10) == byar_interval(10)
+    assert count_interval(9) == exact_poisson_interval(9)
+    # Byar is a close approximation to the exact limits: within 1% at 10 events
+    assert byar_interval(10) == pytest.approx(exact_poisson_interval(10), rel=0.01)
+
+
+def test_rate_interval_per_1000():
+    from safer_communities.statistics import byar_interval, rate_interval
+
+    lower, upper = byar_interval(130)
+    assert rate_interval(130, 65_000) == pytest.approx((lower / 65, upper / 65))
+
+
+# --- the six-month trend ------------------------------------------------------------------------
+
+def test_a_perfect_geometric_decline_is_fitted_exactly():
+    """y = 64, 32, ..., 2 with a constant population: the slope is ln(1/2); Var(b) = 1 / sum mu (t - tbar)^2."""
+    from safer_communities.statistics import poisson_trend
+
+    counts = [64, 32, 16, 8, 4, 2]
+    slope, wald = poisson_trend(counts, [1000] * 6)
+    assert slope == pytest.approx(math.log(0.5), abs=1e-9)
+    tbar = sum(t * y for t, y in enumerate(counts)) / sum(counts)
+    information = sum(y * (t - tbar) ** 2 for t, y in enumerate(counts))
+    assert wald == pytest.approx(math.log(0.5) ** 2 * information, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("counts", "polarity", "expected"),
+    [
+        ([120, 110, 100, 90, 80, 70], "low", "improving"),      # a clear decline, low is good
+        ([120, 110, 100, 90, 80, 70], "high", "worsening"),
+        ([120, 110, 100, 90, 80, 70], "none", "decreasing"),
+        ([70, 80, 90, 100, 110, 120], "low", "worsening"),
+        ([70, 80, 90, 100, 110, 120], "none", "increasing"),
+        ([100, 104, 97, 101, 99, 102], "low", "no significant change"),  # flat
+        ([20, 19, 21, 18, 19, 17], "low", "no significant change"),     # drifting, too few events to tell
+    ],
+)
+def test_trend_labels(counts, polarity, expected):
+    from safer_communities.statistics import trend
+
+    assert trend(counts, [50_000] * 6, polarity) == expected
+
+
+def test_trend_uses_the_population_offset():
+    """Counts rising exactly with the population are a flat rate: no significant change."""
+    from safer_communities.statistics import trend
+
+    populations = [50_000, 55_000, 60_500, 66_550, 73_205, 80_525.5]
+    counts = [p / 500 for p in populations]  # 100, 110, 121, ...: +10% a month, like the population
+    assert trend(counts, populations, "low") == "no significant change"
+    assert trend(counts, [50_000] * 6, "low") == "worsening"
+
+
+@pytest.mark.parametrize(
+    ("counts", "complete"),
+    [([100, 90, 80, 70, 60, None], True), ([100, 90, 80, 70, 60], True), ([100, 90, 80, 70, 60, 50], False)],
+)
+def test_trend_cannot_be_calculated_without_six_complete_months(counts, complete):
+    from safer_communities.statistics import trend
+
+    assert trend(counts, [50_000] * len(counts), "low", complete=complete) == "cannot be calculated"
+
+
+# --- district comparison -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("interval", "county", "value", "polarity", "expected"),
+    [
+        ((5.0, 9.0), 7.5, 7.0, "low", "similar"),      # the county inside the district's interval
+        ((5.0, 9.0), 9.0, 7.0, "low", "similar"),      # on the boundary still similar
+        ((5.0, 9.0), 10.0, 7.0, "low", "better"),      # lower than the county, low is good
+        ((5.0, 9.0), 10.0, 7.0, "high", "worse"),
+        ((11.0, 15.0), 10.0, 13.0, "low", "worse"),
+        ((11.0, 15.0), 10.0, 13.0, "high", "better"),
+        ((11.0, 15.0), 10.0, 13.0, "none", "higher"),
+        ((5.0, 9.0), 10.0, 7.0, "none", "lower"),
+    ],
+)
+def test_district_comparison(interval, county, value, polarity, expected):
+    from safer_communities.statistics import compare
+
+    assert compare(interval, county, value, polarity) == expected
