@@ -1,0 +1,168 @@
+"""The indicator catalogue and targets (``include/config/indicators.yaml``), and the on-track rule.
+
+On track (RAG), judged on the year-to-date value against the financial year's
+target: green when the target is met; amber when missed by no more than 5% of the
+target; red when missed by more; grey when there is no target or no data. Data
+not available is always grey: never green, never zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from safer_communities.settings import CONFIG_DIR
+
+CATALOGUE_PATH = CONFIG_DIR / "indicators.yaml"
+AMBER_MARGIN = 0.05  # missed by no more than 5% of the target: amber
+Polarity = Literal["low", "high", "none"]
+
+
+class CatalogueError(ValueError):
+    """The indicator catalogue is unreadable or breaks its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReduceByPercent(_Strict):
+    kind: Literal["reduce_by_percent"]
+    percent: float = Field(gt=0, lt=100)
+
+
+class WithinRange(_Strict):
+    kind: Literal["within_range"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WithinRange:
+        if self.high < self.low:
+            raise ValueError(f"range {self.low}-{self.high}: high is below low")
+        return self
+
+
+class BeatPreviousCohort(_Strict):
+    kind: Literal["beat_previous_cohort"]
+
+
+class NoTarget(_Strict):
+    kind: Literal["none"]
+
+
+Target = Annotated[ReduceByPercent | WithinRange | BeatPreviousCohort | NoTarget, Field(discriminator="kind")]
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    sources: list[str] = Field(min_length=1)
+    unit: Literal["count", "rate_per_1000", "rate_per_10000_females", "percent"]
+    numerator: str
+    denominator: str | None = None
+    polarity: Polarity
+    person_level: bool = False  # counts of people: small numbers are suppressed when published
+    targets: dict[str, Target] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if self.unit != "count" and not self.denominator:
+            raise ValueError(f"a {self.unit} needs a denominator")
+        for year, target in self.targets.items():
+            from safer_communities.periods import FinancialYear
+
+            FinancialYear.parse(year)
+            if target.kind == "beat_previous_cohort" and self.polarity == "none":
+                raise ValueError(f"{year}: beat_previous_cohort needs a polarity (low or high)")
+            if target.kind == "reduce_by_percent" and self.polarity != "low":
+                raise ValueError(f"{year}: reduce_by_percent is for indicators where low is good")
+        return self
+
+
+class Priority(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    indicators: list[Indicator]
+    no_measures: str | None = None
+
+    @model_validator(mode="after")
+    def _measured_or_said(self) -> Priority:
+        if not self.indicators and not self.no_measures:
+            raise ValueError("a priority without indicators must say why (no_measures)")
+        return self
+
+
+class Catalogue(_Strict):
+    priorities: list[Priority] = Field(min_length=1)
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [indicator for priority in self.priorities for indicator in priority.indicators]
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH, sources: set[str] | None = None) -> Catalogue:
+    """Read and check the catalogue; every source named must be in the registry."""
+    try:
+        catalogue = Catalogue(**yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, TypeError) as error:
+        raise CatalogueError(f"{path}: cannot read the indicator catalogue: {error}") from error
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise CatalogueError(f"{path}: {problems}") from error
+    if sources is None:
+        from safer_communities.registry import default_registry
+
+        sources = set(default_registry())
+    ids = [indicator.id for indicator in catalogue.indicators]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise CatalogueError(f"{path}: indicator ids declared twice: {duplicated}")
+    for indicator in catalogue.indicators:
+        unknown = [source for source in indicator.sources if source not in sources]
+        if unknown:
+            raise CatalogueError(f"{path}: indicator {indicator.id!r} names unknown sources {unknown}")
+    return catalogue
+
+
+@dataclass(frozen=True)
+class OnTrack:
+    rag: Literal["green", "amber", "red", "grey"]
+    target: float | None
+    reason: str
+
+
+def on_track(target: Target | None, polarity: Polarity, value: float | None, previous: float | None,
+             available: bool) -> OnTrack:
+    """Judge a year-to-date ``value`` against its target (``previous``: last year's, or the last cohort's)."""
+    if not available or value is None:
+        return OnTrack("grey", None, "data not available")
+    if target is None or target.kind == "none":
+        return OnTrack("grey", None, "no target: monitored only")
+    if target.kind == "within_range":
+        if target.low <= value <= target.high:
+            return OnTrack("green", None, f"within {target.low:g}-{target.high:g}")
+        bound = target.low if value < target.low else target.high
+        return _missed(abs(value - bound), bound, f"outside {target.low:g}-{target.high:g}", None)
+    if previous is None:
+        return OnTrack("grey", None, "no previous value to set the target from")
+    if target.kind == "reduce_by_percent":
+        goal = previous * (1 - target.percent / 100)
+        if value <= goal:
+            return OnTrack("green", goal, f"at or below the target {goal:g} ({target.percent:g}% below last year)")
+        return _missed(value - goal, goal, f"above the target {goal:g}", goal)
+    # beat the previous cohort
+    better = value > previous if polarity == "high" else value < previous
+    if better:
+        return OnTrack("green", previous, f"better than the previous cohort ({previous:g})")
+    return _missed(abs(value - previous), previous, f"not better than the previous cohort ({previous:g})", previous)
+
+
+def _missed(shortfall: float, reference: float, reason: str, goal: float | None) -> OnTrack:
+    share = shortfall / abs(reference) if reference else float("inf")
+    rag = "amber" if share <= AMBER_MARGIN else "red"
+    return OnTrack(rag, goal, f"{reason}: missed by {share:.1%}")
