@@ -155,17 +155,15 @@ def test_first_time_entrants_available_late_and_unavailable(home, warehouse):
         ("2026/27 Q1", "available"), ("2026/27 Q2", "unavailable"), ("2026/27 Q3", "late"), ("2026/27 Q4", "late")]
 
 
-def test_a_file_missing_a_district_loads_with_a_warning(home, warehouse):
-    """No completeness check counts districts yet, so a missing district is a recorded warning, not `incomplete`."""
-    rows = [row for row in FTE_ROWS["2015/16 Q1"] if row[0] != "Melton"]
+def test_a_file_missing_a_district_is_loaded_but_incomplete(home, warehouse):
+    rows = [row for row in FTE_ROWS["2015/16 Q1"] if row[0] not in ("Melton", "Blaby")]
     deliver(home, FTE, "2015/16 Q1", csv_bytes(FTE_HEADER, rows))
     outcome = run(warehouse, FTE, "2015/16 Q1")
-    assert (outcome["status"], outcome["reason"]) == ("available", "Loaded 6 rows (1 validation warning(s)).")
-    warning = warehouse.query("SELECT severity, message FROM audit.validation_result "
-                              "WHERE source = :s AND rule = 'all_districts_present'", {"s": FTE})
-    assert warning == [{"severity": "warning", "message": (
-        "first-time-entrants-2015-16-Q1.csv: rule all_districts_present (the file has a row for each of the seven "
-        "districts (fewer means a district is missing)): the file has 6 data rows")}]
+    assert (outcome["status"], outcome["reason"]) == (
+        "incomplete", "Incomplete: no row for Blaby, Melton in 2015/16 Q1.")
+    assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_youth_first_time_entrants")[0]["n"] == 5
+    checks = warehouse.query("SELECT check_name, passed FROM audit.completeness_result WHERE source = :s", {"s": FTE})
+    assert checks == [{"check_name": "districts_covered", "passed": False}]
 
 
 BAD_FILES = {
@@ -209,7 +207,10 @@ def test_bad_first_time_entrant_rows_are_quarantined_each_for_its_rule(home, war
             ]
     deliver(home, FTE, "2015/16 Q1", csv_bytes(FTE_HEADER, rows))
     outcome = run(warehouse, FTE, "2015/16 Q1")
-    assert outcome["status"] == "available" and outcome["reason"] == "Loaded 4 rows (7 rows quarantined)."
+    # the districts whose rows were all quarantined are missing from the loaded return
+    assert (outcome["status"], outcome["reason"]) == ("incomplete", "Incomplete: no row for Charnwood, North West "
+                                                      "Leicestershire, Oadby and Wigston in 2015/16 Q1 (7 rows "
+                                                      "quarantined).")
     assert quarantined(warehouse, FTE) == {
         3: "district_unique", 7: "entrants_range", 8: "entrants_range", 9: "district_known",
         10: "district_unique", 11: "parse_type", 12: "district_known, entrants_present"}
@@ -231,8 +232,9 @@ def test_more_reoffenders_than_the_cohort_and_other_bad_rows_are_quarantined(hom
             ("Oadby and Wigston", "2015/16 Q1", "0", "0")]
     deliver(home, REOFFENDING, "2015/16 Q1", csv_bytes(RE_HEADER, rows))
     outcome = run(warehouse, REOFFENDING, "2015/16 Q1")
-    assert outcome["status"] == "available"
-    assert outcome["reason"] == "Loaded 2 rows (6 rows quarantined)."  # 8 rows: no missing-district warning
+    assert (outcome["status"], outcome["reason"]) == ("incomplete", (
+        "Incomplete: no row for Blaby, Harborough, Hinckley and Bosworth, Melton, North West Leicestershire in "
+        "2015/16 Q1 (6 rows quarantined)."))  # Charnwood and Oadby and Wigston loaded
     assert quarantined(warehouse, REOFFENDING) == {
         2: "reoffenders_within_cohort", 4: "cohort_size_range, reoffenders_within_cohort",
         5: "reoffenders_present", 6: "district_unique", 7: "district_known",

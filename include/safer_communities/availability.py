@@ -125,6 +125,13 @@ def check_months_covered(period: Period, present: set[int]) -> CheckResult:
     return CheckResult("months_covered", True, f"records in every month of {period}")
 
 
+def check_districts_covered(period: Period, missing: list[str]) -> CheckResult:
+    """Every county district has a row; ``missing`` names those that have none."""
+    if missing:
+        return CheckResult("districts_covered", False, f"no row for {', '.join(missing)} in {period}")
+    return CheckResult("districts_covered", True, "a row for every district")
+
+
 def loaded_status(checks: list[CheckResult], rows_loaded: int, rows_quarantined: int, warnings: int) -> Status:
     """The status of a month that was loaded: available, or incomplete naming the failed checks."""
     notes = []

@@ -26,7 +26,14 @@ from safer_communities import availability, landing
 from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract, parse_extract
 from safer_communities.periods import Month, Period, parse_any, periods_for
-from safer_communities.registry import DistrictCollapse, MonthsCovered, NoLocationShare, Source, get_source
+from safer_communities.registry import (
+    DistrictCollapse,
+    DistrictsCovered,
+    MonthsCovered,
+    NoLocationShare,
+    Source,
+    get_source,
+)
 from safer_communities.settings import SQL_DIR, home
 from safer_communities.transports import NotDelivered, TransferError, transport_for
 from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file
@@ -293,19 +300,23 @@ def completeness(connection, source: Source, period: Period) -> list[availabilit
     """Run the source's declared completeness checks on the slice just loaded.
 
     ``no_location_share`` and ``district_collapse`` are police checks on a month;
-    ``months_covered`` works for any source with a date column.
+    ``months_covered`` works for any source with a date column, ``districts_covered``
+    for any with a district-name column.
     """
     results = []
     for rule in source.completeness:
-        if isinstance(rule, MonthsCovered):
+        if isinstance(rule, MonthsCovered | DistrictsCovered):
             contract = load_contract(source.contract)
             if rule.column not in contract.fields:
-                raise ValueError(f"source {source.name}: months_covered column {rule.column!r} is not a field of "
+                raise ValueError(f"source {source.name}: {rule.check} column {rule.column!r} is not a field of "
                                  f"contract {contract.name} ({contract.fields})")
-            rows = query(connection, SQL_DIR / "checks" / "months_covered.sql",
+            rows = query(connection, SQL_DIR / "checks" / f"{rule.check}.sql",
                          {"source": source.name, "period": str(period)},
                          identifiers={"table": contract.staging_table, "column": rule.column})
-            results.append(availability.check_months_covered(period, {int(r["yyyymm"]) for r in rows}))
+            if isinstance(rule, MonthsCovered):
+                results.append(availability.check_months_covered(period, {int(r["yyyymm"]) for r in rows}))
+            else:
+                results.append(availability.check_districts_covered(period, [r["district_name"] for r in rows]))
         elif isinstance(rule, NoLocationShare):
             row = query(connection, SQL_DIR / "checks" / "police_no_location.sql",
                         {"source": source.name, "month_start": period.start})[0]

@@ -70,6 +70,13 @@ class MonthsCovered(_Strict):
     column: str
 
 
+class DistrictsCovered(_Strict):
+    """Every county district has a row (an aggregate return missing a district is incomplete)."""
+
+    check: Literal["districts_covered"]
+    column: str
+
+
 class Outage(_Strict):
     first: str
     last: str
@@ -105,7 +112,7 @@ class Source(_Strict):
     deadline_days_after_period_end: int = Field(ge=0)
     parameters: dict[str, str] = {}
     completeness: list[
-        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered, Field(discriminator="check")]
+        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered | DistrictsCovered, Field(discriminator="check")]
     ] = []
     outages: list[Outage] = []
 
