@@ -67,3 +67,19 @@ def values_containing(warehouse, needles: set[str]) -> list[tuple[str, str, str]
             found += [(schema, column["table_name"], v["v"]) for v in values
                       if v["v"] and any(needle in v["v"].upper() for needle in wanted)]
     return found
+
+
+def deliver_file(home, source: str, period: str, content: bytes, ext: str = "csv") -> None:
+    """Put a partner's file for a period where the registry says it goes (the drop folder of the
+    ``home`` fixture), removing the period's file in any other accepted format first."""
+    from pathlib import Path
+
+    from safer_communities.periods import parse_any
+    from safer_communities.registry import get_source
+
+    locations = [Path(p) for p in get_source(source).locations_for(parse_any(period), home / "drop")]
+    for location in locations:
+        location.unlink(missing_ok=True)
+    target = next(location for location in locations if location.suffix == f".{ext}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)

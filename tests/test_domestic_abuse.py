@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from safer_communities import ingest
-from tests.partner_files import csv_bytes, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "domestic_abuse_referrals"
@@ -35,12 +35,8 @@ CHARNWOOD, BLABY, MELTON, OADBY = "E07000130", "E07000129", "E07000133", "E07000
 
 
 def deliver(home, month: str, rows, ext: str = "csv", header=HEADER) -> None:
-    folder = home / "drop" / "domestic-abuse"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"da-referrals-{month}.*"):
-        old.unlink()
     content = xlsx_bytes(header, rows, sheet="Referrals") if ext == "xlsx" else csv_bytes(header, rows)
-    (folder / f"da-referrals-{month}.{ext}").write_bytes(content)
+    deliver_file(home, SOURCE, month, content, ext)
 
 
 def run(warehouse, period: str, as_of: date = AS_OF) -> list[dict]:

@@ -20,7 +20,7 @@ from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PROJECT
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
-from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "iom_cohort"
@@ -63,16 +63,8 @@ EXPECTED_2014 = {
 HEADER = ["offender_ref", "COHORT", " District ", "baseline offences", "Follow-up Offences", "start date", "Exit_Date"]
 
 
-def slug(cohort: str) -> str:
-    return cohort.replace("/", "-")
-
-
 def deliver(home, cohort: str, content: bytes, ext: str = "csv") -> None:
-    folder = home / "drop" / "probation"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"iom-cohort-{slug(cohort)}.*"):
-        old.unlink()
-    (folder / f"iom-cohort-{slug(cohort)}.{ext}").write_bytes(content)
+    deliver_file(home, SOURCE, cohort, content, ext)
 
 
 def deliver_both(home) -> None:

@@ -18,7 +18,7 @@ import pytest
 from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
-from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "marac_referrals"
@@ -55,16 +55,8 @@ EXPECTED_REPEATS = {
 HEADER = ["case ref", "REFERRAL DATE", "Victim_Ref", " District ", "Referring agency", "DASH risk score"]
 
 
-def slug(quarter: str) -> str:
-    return quarter.replace("/", "-").replace(" ", "-")
-
-
 def deliver(home, quarter: str, content: bytes, ext: str = "csv") -> None:
-    folder = home / "drop" / "marac"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"marac-referrals-{slug(quarter)}.*"):
-        old.unlink()
-    (folder / f"marac-referrals-{slug(quarter)}.{ext}").write_bytes(content)
+    deliver_file(home, SOURCE, quarter, content, ext)
 
 
 def deliver_all(home) -> None:

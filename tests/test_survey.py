@@ -19,7 +19,7 @@ from safer_communities import ingest
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from safer_communities.statistics import wilson_interval
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
-from tests.partner_files import csv_bytes, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "community_survey"
@@ -66,10 +66,6 @@ EXPECTED = {
 }
 
 
-def slug(quarter: str) -> str:
-    return quarter.replace("/", "-").replace(" ", "-")
-
-
 def survey_cell(value: str):
     """A cell as typed in a spreadsheet: ISO dates as dates, numbers as decimals, empty as empty, else text."""
     if value == "":
@@ -85,13 +81,9 @@ def survey_cell(value: str):
 
 
 def deliver(home, quarter: str, rows, ext: str = "csv", header=HEADER) -> None:
-    folder = home / "drop" / "survey"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"community-survey-{slug(quarter)}.*"):
-        old.unlink()
     content = (xlsx_bytes(header, rows, sheet="Responses", cell=survey_cell) if ext == "xlsx"
                else csv_bytes(header, rows))
-    (folder / f"community-survey-{slug(quarter)}.{ext}").write_bytes(content)
+    deliver_file(home, SOURCE, quarter, content, ext)
 
 
 def run(warehouse, period: str, as_of: date = AS_OF) -> list[dict]:

@@ -17,7 +17,7 @@ import pytest
 from safer_communities import ingest
 from safer_communities.contracts import Rule, load_contract
 from tests.conftest import PROJECT
-from tests.partner_files import csv_bytes, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 FTE = "youth_first_time_entrants"
@@ -56,16 +56,8 @@ RE_ROWS = {
 COUNTY = {"2015/16 Q1": (232, 79, 34.0517), "2015/16 Q2": (225, 62, 27.5556)}
 
 
-def slug(quarter: str) -> str:
-    return quarter.replace("/", "-").replace(" ", "-")
-
-
 def deliver(home, source: str, quarter: str, content: bytes, ext: str = "csv") -> None:
-    folder = home / "drop" / "youth"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"{FILE_STEM[source]}-{slug(quarter)}.*"):
-        old.unlink()
-    (folder / f"{FILE_STEM[source]}-{slug(quarter)}.{ext}").write_bytes(content)
+    deliver_file(home, source, quarter, content, ext)
 
 
 def run(warehouse, source: str, period: str, as_of: date = AS_OF) -> dict:
