@@ -183,3 +183,5 @@ def test_reloading_a_quarter_replaces_it(home, warehouse, key):
             "available"
     assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_marac_referral")[0]["n"] == 6
     assert warehouse.query("SELECT COUNT(*) AS n FROM staging.marac_referrals")[0]["n"] == 6
+    # a workbook's rows are counted as rows, not as lines of its zip bytes
+    assert warehouse.query("SELECT rows, pull_count FROM audit.pulled_file") == [{"rows": 6, "pull_count": 3}]

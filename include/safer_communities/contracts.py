@@ -291,6 +291,12 @@ def _xlsx_records(path: Path, sheet: str | None) -> _Records:
         workbook.close()
 
 
+def workbook_rows(path: Path, sheet: str | None = None) -> int:
+    """The data rows of a worksheet as the parser reads them (empty rows skipped)."""
+    records = _xlsx_records(Path(path), sheet)
+    return len(records.lines) + len(records.issues)
+
+
 def _column_map(header: list[str], contract: Contract) -> dict[str, str]:
     """File column -> contract column. Exact headers keep their names; forgiving ones match normalised names."""
     if contract.header == "exact":

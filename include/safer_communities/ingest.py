@@ -141,7 +141,8 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
             state.decide(availability.missing_status(source, state.span, as_of, f"download failed: {error}"))
             record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
             raise
-        landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix)
+        landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix,
+                              sheet=load_contract(source.contract).sheet)
         state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
         if landed.already_landed:
             log.info("%s %s: identical to a file landed before (sha256 %s)", state.source, state.period, landed.sha256)

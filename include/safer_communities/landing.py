@@ -40,18 +40,27 @@ def _digest(path: Path) -> tuple[str, int, int]:
     return sha.hexdigest(), size, max(lines - 1, 0)  # data rows: lines after the header
 
 
-def land(fetched: Path, source: str, period: str, suffix: str) -> LandedFile:
-    """Move a freshly fetched file into the landing area; ``rows`` counts lines after the header."""
+def land(fetched: Path, source: str, period: str, suffix: str, sheet: str | None = None) -> LandedFile:
+    """Move a freshly fetched file into the landing area.
+
+    ``rows`` counts the data rows: lines after the header for a text file; for a
+    workbook (``.xlsx``), the non-empty rows after the header of ``sheet`` (default the first).
+    """
     sha256, size, rows = _digest(fetched)
     folder = home() / "landing" / source / period
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{sha256}{suffix}"
-    if target.exists():
+    already_landed = target.exists()
+    if already_landed:
         fetched.unlink()
-        return LandedFile(target, sha256, size, rows, already_landed=True)
-    os.replace(fetched, target)
-    target.chmod(0o444)
-    return LandedFile(target, sha256, size, rows, already_landed=False)
+    else:
+        os.replace(fetched, target)
+        target.chmod(0o444)
+    if suffix.lower() == ".xlsx":  # counted on the landed file: openpyxl goes by the file's suffix
+        from safer_communities.contracts import workbook_rows
+
+        rows = workbook_rows(target, sheet)
+    return LandedFile(target, sha256, size, rows, already_landed)
 
 
 def incoming(source: str, period: str) -> Path:
