@@ -62,17 +62,23 @@ class Indicator(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     sources: list[str] = Field(min_length=1)
+    grain: Literal["month", "quarter", "year"]
     unit: Literal["count", "rate_per_1000", "rate_per_10000_females", "percent"]
     numerator: str
     denominator: str | None = None
     polarity: Polarity
     person_level: bool = False  # counts of people: small numbers are suppressed when published
+    interval: Literal["poisson", "wilson", "reduction"] | None = None  # default: wilson for percent, else poisson
     targets: dict[str, Target] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         if self.unit != "count" and not self.denominator:
             raise ValueError(f"a {self.unit} needs a denominator")
+        if self.interval is None:
+            object.__setattr__(self, "interval", "wilson" if self.unit == "percent" else "poisson")
+        if (self.interval == "poisson") == (self.unit == "percent"):
+            raise ValueError(f"a {self.interval} interval does not fit the unit {self.unit}")
         for year, target in self.targets.items():
             from safer_communities.periods import FinancialYear
 
@@ -99,6 +105,7 @@ class Priority(_Strict):
 
 class Catalogue(_Strict):
     priorities: list[Priority] = Field(min_length=1)
+    trend_confidence: float = Field(0.95, gt=0.5, lt=1)  # the six-month trend's significance level
 
     @property
     def indicators(self) -> list[Indicator]:

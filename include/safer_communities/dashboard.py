@@ -1,0 +1,578 @@
+"""The quarterly dashboard mart: every indicator x area x quarter, from the warehouse's core layer.
+
+:func:`build` is pure: it takes the catalogue, the districts' raw figures
+(``sql/mart/observations.sql``), the sources' availability (``audit.source_status``)
+and the areas, and returns the dashboard rows and the per-priority summary of one
+quarter. :func:`compute` reads those inputs, replaces the quarter in
+``mart.dashboard_quarterly`` and ``mart.dashboard_summary`` in one transaction and
+writes the quarter's export. Every figure is computed from the true values;
+``mart.dashboard_published`` and the export hide small numbers.
+
+Which source periods a quarter's row needs follows the indicator's grain:
+
+* month and quarter: the quarter's months (value), April to the quarter's end
+  (year to date), the same a year earlier (last year; the target's base) and,
+  for monthly figures, the six months to the quarter's end (trend);
+* year (an annual cohort): the cohort of the financial year before the
+  quarter's, compared with the cohort before it.
+
+A row's status is the worst status among those periods' sources; data that is
+late, unavailable or rejected has no value (never 0) and is grey.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from safer_communities import statistics
+from safer_communities.availability import STATUSES
+from safer_communities.indicators import Catalogue, Indicator, on_track
+from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
+from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
+
+if TYPE_CHECKING:
+    from safer_communities.warehouse import Warehouse
+
+COUNTY = "E10000018"
+WITH_DATA = ("available", "incomplete")
+SMALL = range(1, 5)  # person counts published as "<5"
+PER = {"rate_per_1000": 1000, "rate_per_10000_females": 10000}
+OBSERVATIONS_SQL = SQL_DIR / "mart" / "observations.sql"
+COLUMNS = (
+    "quarter_label", "quarter_start", "priority_id", "priority_name", "indicator_id", "indicator_name", "sort_order",
+    "area_code", "area_name", "area_type", "unit", "polarity", "status", "status_reason", "value", "value_display",
+    "numerator", "denominator", "interval_lower", "interval_upper", "interval_method", "last_year_value", "change",
+    "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator", "previous_value", "target_kind",
+    "target_value", "target_text", "on_track", "on_track_reason", "trend", "trend_basis", "comparison",
+    "comparison_basis", "district_rank", "districts_ranked", "persons", "suppressed", "suppression", "run_id",
+    "code_version", "computed_at",
+)
+# The export's column types (the rest are text), the same whichever engine the warehouse runs on.
+EXPORT_TYPES = {
+    "dashboard": {
+        **dict.fromkeys(("value", "numerator", "denominator", "interval_lower", "interval_upper", "last_year_value",
+                         "change", "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator",
+                         "previous_value", "target_value"), "DOUBLE"),
+        **dict.fromkeys(("sort_order", "district_rank", "districts_ranked"), "INTEGER"),
+        "suppressed": "BOOLEAN", "quarter_start": "DATE", "computed_at": "TIMESTAMP",
+    },
+    "summary": {
+        **dict.fromkeys(("sort_order", "indicators", "with_data", "on_track", "amber", "red", "no_target",
+                         "not_available", "improving", "worsening"), "INTEGER"),
+        "computed_at": "TIMESTAMP",
+    },
+}
+SUMMARY_COLUMNS = (
+    "quarter_label", "priority_id", "priority_name", "sort_order", "indicators", "with_data", "on_track", "amber",
+    "red", "no_target", "not_available", "improving", "worsening", "unavailable_reasons", "note", "run_id",
+    "code_version", "computed_at",
+)
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    type: str
+    population: int
+    females: int
+
+
+@dataclass(frozen=True)
+class Availability:
+    status: str
+    reason: str
+    sources: tuple[str, ...] = ()  # the sources with that status
+
+
+@dataclass
+class Figures:
+    """An indicator's figures for one area over a window of months."""
+
+    numerator: float = 0.0
+    denominator: float = 0.0
+    persons: int | None = None
+    weight_squares: float | None = None
+    months: dict[Month, tuple[float, float]] = field(default_factory=dict)  # month -> (numerator, denominator)
+
+
+def code_version() -> str:
+    """The package version and a digest of everything that decides a figure: catalogue, SQL and code."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in (CONFIG_DIR / "indicators.yaml", OBSERVATIONS_SQL, SQL_DIR / "ddl" / "100_mart.sql",
+                 package / "dashboard.py", package / "statistics.py", package / "indicators.py"):
+        digest.update(path.read_bytes())
+    try:
+        version = metadata.version("safer-communities")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+# ---------------------------------------------------------------------------- windows of months
+
+
+def value_months(indicator: Indicator, quarter: Quarter) -> list[Month]:
+    if indicator.grain == "year":
+        return list(FinancialYear(quarter.fy_start - 1).months)
+    return list(quarter.months)
+
+
+def ytd_months(indicator: Indicator, quarter: Quarter) -> list[Month]:
+    if indicator.grain == "year":
+        return value_months(indicator, quarter)
+    return month_range(Month(quarter.fy_start, 4), quarter.months[-1])
+
+
+def trend_months(quarter: Quarter) -> list[Month]:
+    return month_range(quarter.months[-1].shift(-5), quarter.months[-1])
+
+
+def a_year_before(months: list[Month]) -> list[Month]:
+    return [month.shift(-12) for month in months]
+
+
+def data_window(quarter: Quarter) -> tuple[Month, Month]:
+    """The first and last month any row of the quarter reads: two financial years back, to the quarter's end."""
+    return Month(quarter.fy_start - 2, 4), quarter.months[-1]
+
+
+# ---------------------------------------------------------------------------- availability
+
+
+def availability(indicator: Indicator, months: list[Month], statuses: dict[tuple[str, str], tuple[str, str]],
+                 cadences: dict[str, str]) -> Availability:
+    """The worst status of the indicator's sources over ``months``; a period never ingested is unavailable."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for source in indicator.sources:
+        for month in months:
+            status, reason = statuses.get((source, str(month))) or (
+                "unavailable", f"No {source} data has been ingested for {_source_period(cadences[source], month)}.")
+            found.setdefault((status, reason, source), []).append(str(month))
+    worst = max(STATUSES.index(status) for status, _, _ in found)
+    picked = [(reason, source) for (status, reason, source) in found if STATUSES.index(status) == worst]
+    reasons = list(dict.fromkeys(reason for reason, _ in picked))
+    return Availability(STATUSES[worst], " ".join(reasons), tuple(dict.fromkeys(source for _, source in picked)))
+
+
+def _source_period(cadence: str, month: Month) -> str:
+    if cadence == "monthly":
+        return str(month)
+    if cadence == "quarterly":
+        return str(month.quarter)
+    return financial_year_label(month.financial_year)
+
+
+def status_by_month(rows: Iterable[dict]) -> dict[tuple[str, str], tuple[str, str]]:
+    """``audit.source_status`` rows (a month, quarter or year each) as (source, month) -> (status, reason)."""
+    from safer_communities.periods import parse_any
+
+    found = {}
+    for row in rows:
+        for month in parse_any(row["period"]).months:
+            found[(row["source"], str(month))] = (row["status"], row["reason"])
+    return found
+
+
+# ---------------------------------------------------------------------------- figures and statistics
+
+
+def figures(observations: dict[tuple[str, str], list[dict]], indicator: Indicator, districts: list[str],
+            months: list[Month]) -> Figures:
+    """Sum the districts' observations whose period starts in ``months`` (a missing one counts 0)."""
+    wanted = {month.start for month in months}
+    total = Figures()
+    for district in districts:
+        for row in observations.get((indicator.id, district), ()):
+            if row["period_start"] not in wanted:
+                continue
+            numerator, denominator = row["numerator"] or 0.0, row["denominator"] or 0.0
+            total.numerator += numerator
+            total.denominator += denominator
+            if row["persons"] is not None:
+                total.persons = (total.persons or 0) + int(row["persons"])
+            if row["weight_squares"] is not None:
+                total.weight_squares = (total.weight_squares or 0.0) + row["weight_squares"]
+            month = Month.of(row["period_start"])
+            before = total.months.get(month, (0.0, 0.0))
+            total.months[month] = (before[0] + numerator, before[1] + denominator)
+    if indicator.person_level and total.persons is None:
+        total.persons = 0
+    return total
+
+
+def population(indicator: Indicator, area: Area) -> float:
+    return area.females if indicator.unit == "rate_per_10000_females" else area.population
+
+
+def value_of(indicator: Indicator, figures: Figures, area: Area) -> float | None:
+    if indicator.unit == "count":
+        return figures.numerator
+    if indicator.unit in PER:
+        return figures.numerator / population(indicator, area) * PER[indicator.unit]
+    return 100 * figures.numerator / figures.denominator if figures.denominator else None
+
+
+def interval(indicator: Indicator, figures: Figures, area: Area) -> tuple[float, float, str] | None:
+    """The 95% interval of the value, in its unit, and the method's name."""
+    events = round(figures.numerator)
+    method = "exact Poisson" if events < statistics.EXACT_BELOW else "Byar"
+    if indicator.interval == "poisson":
+        if indicator.unit == "count":
+            return (*statistics.count_interval(events), method)
+        per = PER[indicator.unit]
+        return (*statistics.rate_interval(events, population(indicator, area), per=per), method)
+    if not figures.denominator:
+        return None
+    if indicator.interval == "reduction":
+        followup = round(figures.denominator - figures.numerator)
+        low, high = statistics.count_interval(followup)
+        method = "exact Poisson" if followup < statistics.EXACT_BELOW else "Byar"
+        base = figures.denominator
+        return 100 * (base - high) / base, 100 * (base - low) / base, f"{method} on follow-up offences"
+    if figures.weight_squares:
+        effective_n = figures.denominator**2 / figures.weight_squares
+        low, high = statistics.weighted_wilson_interval(100 * figures.numerator / figures.denominator, effective_n)
+        return low, high, "Wilson (Kish effective n)"
+    low, high = statistics.wilson_interval(figures.numerator, figures.denominator)
+    return 100 * low, 100 * high, "Wilson"
+
+
+def six_month_trend(indicator: Indicator, figures: Figures, area: Area, months: list[Month], complete: bool,
+                    confidence: float) -> str:
+    counts, offsets = [], []
+    for month in months:
+        numerator, denominator = figures.months.get(month, (0.0, 0.0))
+        counts.append(numerator)
+        offsets.append(denominator if indicator.unit == "percent" else population(indicator, area))
+    if any(offset <= 0 for offset in offsets):
+        return "cannot be calculated"
+    return statistics.trend(counts, offsets, indicator.polarity, complete=complete, confidence=confidence)
+
+
+def trend_basis(indicator: Indicator, quarter: Quarter, confidence: float) -> str:
+    if indicator.grain == "month":
+        first, last = trend_months(quarter)[0], trend_months(quarter)[-1]
+        return (f"six months {first.start:%b %Y} to {last.start:%b %Y}: Poisson regression slope, "
+                f"Wald test at {confidence:.0%}")
+    if indicator.grain == "quarter":
+        return "quarterly figures: no six-month trend; see the change on the same quarter last year"
+    return "annual cohort: no six-month trend; see the change on the previous cohort"
+
+
+def target_text(indicator: Indicator, quarter: Quarter) -> tuple[str, str]:
+    year = financial_year_label(quarter.fy_start)
+    target = indicator.targets.get(year)
+    if target is None:
+        return "none", f"no target set for {year}"
+    if target.kind == "reduce_by_percent":
+        return target.kind, f"year to date {target.percent:g}% below last year's"
+    if target.kind == "within_range":
+        return target.kind, f"year to date within {target.low:g}-{target.high:g}"
+    if target.kind == "beat_previous_cohort":
+        return target.kind, "better than the previous cohort"
+    return target.kind, "no target: monitored only"
+
+
+def display(indicator: Indicator, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if indicator.unit == "count":
+        return f"{value:,.0f}"
+    if indicator.unit == "percent":
+        return f"{value:.1f}%"
+    return f"{value:.2f}"
+
+
+def _rounded(value: float | None) -> float | None:
+    """Six decimals: the same figure from either engine (sums of weights may differ in the last bits)."""
+    return None if value is None else round(float(value), 6)
+
+
+# ---------------------------------------------------------------------------- the quarter
+
+
+def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
+          areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
+          computed_at: datetime) -> tuple[list[dict], list[dict]]:
+    """The dashboard rows and the summary rows of one quarter (pure: no I/O)."""
+    statuses = status_by_month(status_rows)
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for row in observations:
+        by_key.setdefault((row["indicator_id"], row["district_code"]), []).append(row)
+    districts = [area for area in areas if area.code != COUNTY]
+    county = next(area for area in areas if area.code == COUNTY)
+    confidence = catalogue.trend_confidence
+    stamp = {"run_id": run_id, "code_version": version, "computed_at": computed_at}
+    rows: list[dict] = []
+    order = 0
+    for priority in catalogue.priorities:
+        for indicator in priority.indicators:
+            order += 1
+            indicator_rows = [
+                _row(quarter, priority, indicator, order, area,
+                     [area.code] if area.type == "district" else [d.code for d in districts],
+                     by_key, statuses, cadences, confidence)
+                for area in [county, *districts]
+            ]
+            _compare(indicator, indicator_rows, county, {area.code: area for area in districts})
+            _suppress(indicator, indicator_rows)
+            for row in indicator_rows:
+                row["value_display"] = _published(indicator, row)
+                row.update(stamp)
+                row.pop("_figures")
+            rows.extend(indicator_rows)
+    summary = summarise(quarter, catalogue, rows, stamp)
+    for row in rows:
+        row.pop("_sources")
+    return rows, summary
+
+
+def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Area, members: list[str],
+         by_key, statuses, cadences, confidence: float) -> dict:
+    months = value_months(indicator, quarter)
+    now = availability(indicator, months, statuses, cadences)
+    current = figures(by_key, indicator, members, months)
+    has_data = now.status in WITH_DATA
+    value = value_of(indicator, current, area) if has_data else None
+    bounds = interval(indicator, current, area) if value is not None else None
+
+    last_months = a_year_before(months)
+    last = availability(indicator, last_months, statuses, cadences)
+    last_value = value_of(indicator, figures(by_key, indicator, members, last_months), area) \
+        if last.status in WITH_DATA else None
+    change = value - last_value if value is not None and last_value is not None else None
+
+    ytd = ytd_months(indicator, quarter)
+    ytd_state = availability(indicator, ytd, statuses, cadences)
+    ytd_figures = figures(by_key, indicator, members, ytd)
+    ytd_value = value_of(indicator, ytd_figures, area) if ytd_state.status in WITH_DATA else None
+    base = a_year_before(ytd)
+    base_state = availability(indicator, base, statuses, cadences)
+    base_figures = figures(by_key, indicator, members, base)
+    previous = value_of(indicator, base_figures, area) if base_state.status == "available" else None
+
+    kind, text = target_text(indicator, quarter)
+    target = indicator.targets.get(financial_year_label(quarter.fy_start))
+    judged = on_track(target, indicator.polarity, ytd_value, previous, available=ytd_state.status == "available")
+    reason = judged.reason
+    if ytd_state.status == "incomplete":
+        reason = f"data incomplete: {ytd_state.reason}"
+    elif ytd_state.status not in WITH_DATA:
+        reason = f"data not available: {ytd_state.reason}"
+
+    trend = "cannot be calculated"
+    if indicator.grain == "month" and has_data:
+        window = trend_months(quarter)
+        complete = availability(indicator, window, statuses, cadences).status == "available"
+        trend = six_month_trend(indicator, figures(by_key, indicator, members, window), area, window, complete,
+                                confidence)
+
+    counted = [f.persons for f in (current, ytd_figures) if f.persons is not None]
+    if last_value is not None:
+        counted.append(figures(by_key, indicator, members, last_months).persons)
+    if previous is not None:
+        counted.append(base_figures.persons)
+    return {
+        "quarter_label": str(quarter), "quarter_start": quarter.start, "priority_id": priority.id,
+        "priority_name": priority.name, "indicator_id": indicator.id, "indicator_name": indicator.name,
+        "sort_order": order, "area_code": area.code, "area_name": area.name, "area_type": area.type,
+        "unit": indicator.unit, "polarity": indicator.polarity, "status": now.status, "status_reason": now.reason,
+        "value": _rounded(value), "numerator": _rounded(current.numerator) if has_data else None,
+        "denominator": _rounded(_denominator(indicator, current, area)) if has_data else None,
+        "interval_lower": _rounded(bounds[0]) if bounds else None,
+        "interval_upper": _rounded(bounds[1]) if bounds else None,
+        "interval_method": bounds[2] if bounds else None,
+        "last_year_value": _rounded(last_value), "change": _rounded(change),
+        "change_percent": _rounded(100 * change / last_value) if change is not None and last_value else None,
+        "ytd_value": _rounded(ytd_value),
+        "ytd_numerator": _rounded(ytd_figures.numerator) if ytd_value is not None else None,
+        "ytd_denominator": _rounded(_denominator(indicator, ytd_figures, area)) if ytd_value is not None else None,
+        "previous_value": _rounded(previous), "target_kind": kind, "target_value": _rounded(judged.target),
+        "target_text": text, "on_track": judged.rag, "on_track_reason": reason, "trend": trend,
+        "trend_basis": trend_basis(indicator, quarter, confidence),
+        "comparison": None, "comparison_basis": None, "district_rank": None, "districts_ranked": None,
+        "persons": current.persons if indicator.person_level and has_data else None,
+        "suppressed": False, "suppression": None,
+        "_figures": current, "_small": indicator.person_level and any(p in SMALL for p in counted),
+        "_sources": now.sources,
+    }
+
+
+def _denominator(indicator: Indicator, figures: Figures, area: Area) -> float | None:
+    if indicator.unit in PER:
+        return population(indicator, area)
+    return figures.denominator if indicator.unit == "percent" else None
+
+
+def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: dict[str, Area]) -> None:
+    """Each district against the county by its 95% interval, and its rank among the districts.
+
+    Counts are compared as rates per 1,000 residents (districts differ in size).
+    """
+    county_row = rows[0]
+    if county_row["value"] is None:
+        return
+    per_head = indicator.unit == "count"
+    if per_head:
+        county_level = county_row["_figures"].numerator / county.population * 1000
+        basis = "rate per 1,000 residents, 95% interval"
+    else:
+        county_level = county_row["value"]
+        basis = f"{county_row['interval_method']} 95% interval"
+    ranked = []
+    for row in rows[1:]:
+        if row["value"] is None or row["interval_method"] is None:
+            continue
+        area = districts[row["area_code"]]
+        if per_head:
+            events = round(row["_figures"].numerator)
+            level = row["_figures"].numerator / area.population * 1000
+            bounds = statistics.rate_interval(events, area.population, per=1000)
+        else:
+            level, bounds = row["value"], (row["interval_lower"], row["interval_upper"])
+        row["comparison"] = statistics.compare(bounds, county_level, level, indicator.polarity)
+        row["comparison_basis"] = basis
+        ranked.append((level, row))
+    for level, row in ranked:  # 1 = the best (low is good: the lowest; otherwise the highest); ties share
+        ahead = sum(1 for other, _ in ranked if (other < level if indicator.polarity == "low" else other > level))
+        row["district_rank"], row["districts_ranked"] = 1 + ahead, len(ranked)
+
+
+def _suppress(indicator: Indicator, rows: list[dict]) -> None:
+    """Primary: a person-level figure of 1-4 people. Secondary: when exactly one district is hidden,
+    the next smallest district too, so the county total cannot reveal it."""
+    for row in rows:
+        if row.pop("_small"):
+            row["suppressed"], row["suppression"] = True, "primary"
+    hidden = [row for row in rows[1:] if row["suppressed"]]
+    if len(hidden) == 1 and not rows[0]["suppressed"]:
+        candidates = [row for row in rows[1:] if not row["suppressed"] and (row["persons"] or 0) > 0]
+        if candidates:
+            smallest = min(candidates, key=lambda row: (row["persons"], row["area_code"]))
+            smallest["suppressed"], smallest["suppression"] = True, "secondary"
+
+
+def _published(indicator: Indicator, row: dict) -> str:
+    if row["status"] not in WITH_DATA:
+        return "n/a"
+    if row["suppression"] == "primary":
+        return "<5"
+    if row["suppression"] == "secondary":
+        return "[c]"
+    return display(indicator, row["value"])
+
+
+def summarise(quarter: Quarter, catalogue: Catalogue, rows: list[dict], stamp: dict) -> list[dict]:
+    """County-level counts per priority, and overall (``all``)."""
+    county = [row for row in rows if row["area_code"] == COUNTY]
+    summary = [_summary_row(quarter, "all", "All priorities", 0, county, None)]
+    for number, priority in enumerate(catalogue.priorities, start=1):
+        mine = [row for row in county if row["priority_id"] == priority.id]
+        summary.append(_summary_row(quarter, priority.id, priority.name, number, mine, priority.no_measures))
+    for row in summary:
+        row.update(stamp)
+    return summary
+
+
+def _summary_row(quarter: Quarter, priority_id: str, name: str, order: int, rows: list[dict],
+                 note: str | None) -> dict:
+    with_data = [row for row in rows if row["status"] in WITH_DATA]
+    missing = [row for row in rows if row["status"] not in WITH_DATA]
+    reasons = dict.fromkeys(f"{source} ({row['status']}): {row['status_reason']}"
+                            for row in missing for source in row["_sources"])
+    return {
+        "quarter_label": str(quarter), "priority_id": priority_id, "priority_name": name, "sort_order": order,
+        "indicators": len(rows), "with_data": len(with_data),
+        "on_track": sum(row["on_track"] == "green" for row in rows),
+        "amber": sum(row["on_track"] == "amber" for row in rows),
+        "red": sum(row["on_track"] == "red" for row in rows),
+        "no_target": sum(row["on_track"] == "grey" for row in with_data),
+        "not_available": len(missing),
+        "improving": sum(row["trend"] == "improving" for row in rows),
+        "worsening": sum(row["trend"] == "worsening" for row in rows),
+        "unavailable_reasons": " | ".join(reasons) or None, "note": note or None,
+    }
+
+
+# ---------------------------------------------------------------------------- I/O
+
+
+def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], list[dict], list[Area]]:
+    first, last = data_window(quarter)
+    observations = warehouse.query(OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
+    statuses = warehouse.query("SELECT source, period, status, reason FROM audit.source_status")
+    area_rows = warehouse.query(
+        "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
+        "WHERE in_county ORDER BY area_type, area_name")
+    districts = [r for r in area_rows if r["area_type"] == "district"]
+    areas = []
+    for r in area_rows:
+        members = districts if r["area_code"] == COUNTY else [r]
+        areas.append(Area(r["area_code"], r["area_name"], r["area_type"],
+                          sum(m["population_mid2014"] for m in members), sum(m["females_mid2014"] for m in members)))
+    return observations, statuses, sorted(areas, key=lambda a: (a.code != COUNTY, a.name))
+
+
+def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Catalogue | None = None,
+            export_dir: Path | None = None) -> dict[str, Any]:
+    """Recompute one quarter: replace its mart rows in one transaction, then write its export."""
+    from safer_communities.indicators import load_catalogue
+    from safer_communities.registry import default_registry
+    from safer_communities.warehouse import bulk_copy_rows
+
+    catalogue = catalogue or load_catalogue()
+    cadences = {name: source.cadence for name, source in default_registry().items()}
+    observations, statuses, areas = read_inputs(warehouse, quarter)
+    rows, summary = build(quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
+                          datetime.now(UTC).replace(tzinfo=None, microsecond=0))
+    with warehouse.begin() as connection:
+        from sqlalchemy import text
+
+        for table in ("mart.dashboard_quarterly", "mart.dashboard_summary"):
+            connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"), {"quarter": str(quarter)})
+        bulk_copy_rows(connection, "mart.dashboard_quarterly", list(COLUMNS),
+                       ([row[c] for c in COLUMNS] for row in rows))
+        bulk_copy_rows(connection, "mart.dashboard_summary", list(SUMMARY_COLUMNS),
+                       ([row[c] for c in SUMMARY_COLUMNS] for row in summary))
+    files = export(warehouse, quarter, export_dir)
+    overall = next(row for row in summary if row["priority_id"] == "all")
+    return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files],
+            **{key: overall[key] for key in ("indicators", "with_data", "on_track", "not_available")}}
+
+
+def export_folder(quarter: Quarter, root: Path | None = None) -> Path:
+    return (root or home() / "exports" / "dashboard") / quarter.slug
+
+
+def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> list[Path]:
+    """Write the quarter's published rows and summary as CSV and Parquet (DuckDB writes both)."""
+    import duckdb
+    import pandas as pd
+
+    folder = export_folder(quarter, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, sql in (
+        ("dashboard", "SELECT * FROM mart.dashboard_published WHERE quarter_label = :quarter "
+                      "ORDER BY sort_order, area_type, area_name"),
+        ("summary", "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :quarter ORDER BY sort_order"),
+    ):
+        rows = warehouse.query(sql, {"quarter": str(quarter)})
+        columns = list(rows[0]) if rows else []
+        frame = pd.DataFrame(rows, columns=columns, dtype=object)  # noqa: F841 (read by DuckDB below)
+        types = EXPORT_TYPES[name]
+        typed = ", ".join(f"CAST({column} AS {types.get(column, 'VARCHAR')}) AS {column}" for column in columns)
+        with duckdb.connect() as connection:
+            for suffix, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
+                path = folder / f"{name}.{suffix}"
+                connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{path}' ({options})")
+                written.append(path)
+    return written

@@ -1,0 +1,239 @@
+"""The dashboard's rows from hand-made figures: values, windows, statuses, targets, trend, comparison, suppression.
+
+Two districts (populations 1,000 and 3,000; the county is their sum) and a small catalogue,
+so every expected figure can be worked out by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from safer_communities import dashboard
+from safer_communities.dashboard import COUNTY, Area
+from safer_communities.indicators import Catalogue
+from safer_communities.periods import FinancialYear, Month, Quarter, month_range
+
+QUARTER = Quarter(2015, 1)  # April-June 2015
+EAST, WEST = "E07000001", "E07000002"
+AREAS = [Area(COUNTY, "County", "county", 4000, 2000), Area(EAST, "East", "district", 1000, 500),
+         Area(WEST, "West", "district", 3000, 1500)]
+CADENCES = {"monthly_source": "monthly", "quarterly_source": "quarterly", "annual_source": "annual"}
+STAMP = {"run_id": "run-1", "version": "test", "computed_at": datetime(2015, 9, 17)}
+MONTHS = month_range(Month(2013, 4), Month(2015, 6))
+
+
+def catalogue(**indicator) -> Catalogue:
+    base = {"id": "thing", "name": "A thing", "sources": ["monthly_source"], "grain": "month",
+            "unit": "rate_per_1000", "numerator": "things", "denominator": "residents", "polarity": "low",
+            "targets": {"2015/16": {"kind": "reduce_by_percent", "percent": 10}}}
+    return Catalogue(priorities=[
+        {"id": "crime", "name": "Crime", "indicators": [{**base, **indicator}]},
+        {"id": "terrorism", "name": "Terrorism", "indicators": [], "no_measures": "Being determined."},
+    ])
+
+
+def monthly(counts: dict[str, dict[Month, float]], indicator: str = "thing", denominators=None) -> list[dict]:
+    return [{"indicator_id": indicator, "district_code": district, "period_start": month.start,
+             "numerator": count, "denominator": (denominators or {}).get(district, {}).get(month),
+             "persons": None, "weight_squares": None}
+            for district, by_month in counts.items() for month, count in by_month.items()]
+
+
+def statuses(source: str = "monthly_source", periods=None, status="available", reason="Loaded.") -> list[dict]:
+    return [{"source": source, "period": str(p), "status": status, "reason": reason} for p in periods or MONTHS]
+
+
+def build(cat, observations, status_rows, quarter=QUARTER):
+    return dashboard.build(quarter, cat, observations, status_rows, AREAS, CADENCES, STAMP["run_id"],
+                           STAMP["version"], STAMP["computed_at"])
+
+
+def by_area(rows) -> dict[str, dict]:
+    return {row["area_code"]: row for row in rows}
+
+
+def test_a_rate_its_year_to_date_last_year_and_the_target():
+    # East: 10 a month; West: 30 a month, but 36 a month in April-June 2014 (last year).
+    counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: {m: 36 if m.financial_year == 2014 and m.month in (4, 5, 6)
+                                                      else 30 for m in MONTHS}}
+    rows, summary = build(catalogue(), monthly(counts), statuses())
+    county, east = by_area(rows)[COUNTY], by_area(rows)[EAST]
+    # county: 3 x (10 + 30) = 120 per 4,000 residents = 30 per 1,000
+    assert county["value"] == 30.0 and county["numerator"] == 120 and county["denominator"] == 4000
+    assert county["last_year_value"] == pytest.approx(3 * 46 / 4)  # 34.5
+    assert county["change"] == pytest.approx(30 - 34.5)
+    assert county["change_percent"] == pytest.approx(100 * -4.5 / 34.5, abs=1e-6)
+    # Q1: the year to date is the quarter; the target is 10% below last year's 34.5 = 31.05: met
+    assert county["ytd_value"] == 30.0 and county["previous_value"] == 34.5
+    assert county["target_value"] == pytest.approx(31.05) and county["on_track"] == "green"
+    # East alone: 30 per 1,000 against 30 last year: target 27 missed by 3/27 = 11%: red
+    assert east["value"] == 30.0 and east["on_track"] == "red" and "11.1%" in east["on_track_reason"]
+    assert county["value_display"] == "30.00" and county["status"] == "available"
+    assert county["run_id"] == "run-1" and county["code_version"] == "test"
+    overall = next(s for s in summary if s["priority_id"] == "all")
+    assert (overall["indicators"], overall["with_data"], overall["on_track"], overall["not_available"]) == (1, 1, 1, 0)
+    assert next(s for s in summary if s["priority_id"] == "terrorism")["note"] == "Being determined."
+
+
+def test_year_to_date_runs_from_april_to_the_quarters_end():
+    counts = {EAST: dict.fromkeys(MONTHS + month_range(Month(2015, 7), Month(2015, 9)), 10),
+              WEST: dict.fromkeys(MONTHS + month_range(Month(2015, 7), Month(2015, 9)), 30)}
+    counts[EAST][Month(2015, 8)] = 70  # one month higher in Q2
+    rows, _ = build(catalogue(), monthly(counts), statuses(periods=month_range(Month(2013, 4), Month(2015, 9))),
+                    quarter=Quarter(2015, 2))
+    county = by_area(rows)[COUNTY]
+    assert county["value"] == pytest.approx((3 * 40 + 60) / 4)  # the quarter alone: 180 per 4,000
+    assert county["ytd_value"] == pytest.approx((6 * 40 + 60) / 4)  # April to September: 300 per 4,000
+    assert county["previous_value"] == pytest.approx(6 * 40 / 4)  # April to September 2014
+
+
+@pytest.mark.parametrize("status", ["unavailable", "late", "rejected"])
+def test_data_not_available_has_no_value_is_grey_and_says_why(status):
+    counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: dict.fromkeys(MONTHS, 30)}
+    outage = statuses(periods=[Month(2015, 5)], status=status, reason="New records system (NICHE).")
+    rows, summary = build(catalogue(), monthly(counts), statuses(periods=MONTHS[:-2] + MONTHS[-1:]) + outage)
+    for row in rows:
+        assert row["status"] == status and row["status_reason"] == "New records system (NICHE)."
+        assert row["value"] is None and row["numerator"] is None and row["value_display"] == "n/a"
+        assert row["on_track"] == "grey" and "NICHE" in row["on_track_reason"]
+        assert row["comparison"] is None and row["trend"] == "cannot be calculated"
+    assert by_area(rows)[COUNTY]["last_year_value"] == 30.0  # last year's quarter is still shown: 120 per 4,000
+    overall = next(s for s in summary if s["priority_id"] == "all")
+    assert overall["not_available"] == 1 and overall["with_data"] == 0 and overall["on_track"] == 0
+    assert overall["unavailable_reasons"] == f"monthly_source ({status}): New records system (NICHE)."
+
+
+def test_a_period_never_ingested_is_unavailable_and_named():
+    rows, _ = build(catalogue(), [], statuses(periods=MONTHS[:-1]))
+    county = by_area(rows)[COUNTY]
+    assert county["status"] == "unavailable" and county["value"] is None
+    assert county["status_reason"] == "No monthly_source data has been ingested for 2015-06."
+
+
+def test_incomplete_data_is_shown_but_not_judged_and_has_no_trend():
+    counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: dict.fromkeys(MONTHS, 30)}
+    gap = statuses(periods=[Month(2015, 6)], status="incomplete", reason="Charnwood fell below 25% of its median.")
+    rows, _ = build(catalogue(), monthly(counts), statuses(periods=MONTHS[:-1]) + gap)
+    county = by_area(rows)[COUNTY]
+    assert county["status"] == "incomplete" and county["value"] == 30.0 and county["value_display"] == "30.00"
+    assert county["on_track"] == "grey" and county["on_track_reason"].startswith("data incomplete: Charnwood")
+    assert county["trend"] == "cannot be calculated"
+
+
+@pytest.mark.parametrize(("series", "polarity", "trend"), [
+    ([100, 80, 64, 51, 41, 33], "low", "improving"),
+    ([100, 80, 64, 51, 41, 33], "high", "worsening"),
+    ([100, 80, 64, 51, 41, 33], "none", "decreasing"),
+    ([50, 52, 49, 51, 50, 50], "low", "no significant change"),
+])
+def test_the_six_month_trend_to_the_quarters_end(series, polarity, trend):
+    counts = {EAST: dict.fromkeys(MONTHS, 0), WEST: dict.fromkeys(MONTHS, 0)}
+    for month, count in zip(month_range(Month(2015, 1), Month(2015, 6)), series, strict=True):
+        counts[WEST][month] = count
+    rows, _ = build(catalogue(polarity=polarity, targets={}), monthly(counts), statuses())
+    assert by_area(rows)[COUNTY]["trend"] == trend
+    assert by_area(rows)[WEST]["trend"] == trend
+    assert by_area(rows)[EAST]["trend"] == "no significant change"  # all zero
+    assert by_area(rows)[COUNTY]["trend_basis"].startswith("six months Jan 2015 to Jun 2015")
+
+
+def test_an_incomplete_month_in_the_trend_window_stops_the_trend_only():
+    counts = {EAST: dict.fromkeys(MONTHS, 0), WEST: dict.fromkeys(MONTHS, 0)}
+    for month, count in zip(month_range(Month(2015, 1), Month(2015, 6)), [100, 80, 64, 51, 41, 33], strict=True):
+        counts[WEST][month] = count
+    gap = statuses(periods=[Month(2015, 2)], status="incomplete", reason="Short.")
+    rows, _ = build(catalogue(), monthly(counts), [s for s in statuses() if s["period"] != "2015-02"] + gap)
+    county = by_area(rows)[COUNTY]
+    assert county["status"] == "available" and county["value"] is not None
+    assert county["trend"] == "cannot be calculated"
+
+
+def test_quarterly_and_annual_figures_say_which_comparison_they_use_instead():
+    cat = catalogue(sources=["quarterly_source"], grain="quarter", unit="count", denominator=None)
+    obs = [{"indicator_id": "thing", "district_code": EAST, "period_start": q.start, "numerator": 7,
+            "denominator": None, "persons": None, "weight_squares": None}
+           for q in (Quarter(2014, 1), Quarter(2015, 1))]
+    rows, _ = build(cat, obs, statuses("quarterly_source", [Quarter(2014, 1), Quarter(2015, 1)]))
+    county = by_area(rows)[COUNTY]
+    assert county["value"] == 7 and county["last_year_value"] == 7 and county["change"] == 0
+    assert county["trend"] == "cannot be calculated" and "same quarter last year" in county["trend_basis"]
+
+
+def test_an_annual_cohort_shows_in_the_next_year_against_the_cohort_before():
+    cat = catalogue(sources=["annual_source"], grain="year", unit="percent", interval="reduction",
+                    denominator="baseline offences", polarity="high",
+                    targets={"2015/16": {"kind": "beat_previous_cohort"}})
+    # reduction = (baseline - follow-up) / baseline: 2013/14 cohort 39/100, 2014/15 cohort 56/100
+    obs = [{"indicator_id": "thing", "district_code": EAST, "period_start": FinancialYear(year).start,
+            "numerator": reduced, "denominator": 100, "persons": 20, "weight_squares": None}
+           for year, reduced in ((2013, 39), (2014, 56))]
+    rows, _ = build(cat, obs, statuses("annual_source", [FinancialYear(2013), FinancialYear(2014)]))
+    county = by_area(rows)[COUNTY]
+    assert county["value"] == 56.0 and county["previous_value"] == 39.0 and county["last_year_value"] == 39.0
+    assert county["on_track"] == "green" and county["target_text"] == "better than the previous cohort"
+    # 44 follow-up offences: Byar limits on 44 against the baseline of 100
+    from safer_communities.statistics import byar_interval
+
+    low, high = byar_interval(44)
+    assert county["interval_lower"] == pytest.approx(100 - high, abs=1e-6)
+    assert county["interval_upper"] == pytest.approx(100 - low, abs=1e-6)
+    assert "annual cohort" in county["trend_basis"]
+
+
+def test_the_2015_16_cohort_in_progress_leaves_the_2016_17_quarters_late():
+    cat = catalogue(sources=["annual_source"], grain="year", unit="percent", interval="reduction",
+                    denominator="baseline offences", polarity="high", targets={})
+    late = statuses("annual_source", [FinancialYear(2015)], status="late", reason="Due by 2016-06-30.")
+    rows, _ = build(cat, [], statuses("annual_source", [FinancialYear(2014)]) + late, quarter=Quarter(2016, 1))
+    assert by_area(rows)[COUNTY]["status"] == "late" and by_area(rows)[COUNTY]["value"] is None
+
+
+def test_district_comparison_with_wilson_intervals_and_rank():
+    # a proportion: East 57 of 200 (28.5%, Wilson 22.7-35.1%), West 30 of 600 (5%); county 87/800 = 10.9%
+    cat = catalogue(unit="percent", denominator="referrals", polarity="low", targets={})
+    q1 = month_range(Month(2015, 4), Month(2015, 6))
+    counts = {EAST: {q1[0]: 57}, WEST: {q1[0]: 30}}
+    dens = {EAST: {q1[0]: 200}, WEST: {q1[0]: 600}}
+    rows, _ = build(cat, monthly(counts, denominators=dens), statuses())
+    east, west, county = by_area(rows)[EAST], by_area(rows)[WEST], by_area(rows)[COUNTY]
+    assert east["value"] == 28.5 and county["value"] == pytest.approx(100 * 87 / 800, abs=1e-6)
+    assert (round(east["interval_lower"], 1), round(east["interval_upper"], 1)) == (22.7, 35.1)
+    assert east["interval_method"] == "Wilson"
+    assert east["comparison"] == "worse" and west["comparison"] == "better"  # low is good
+    assert (west["district_rank"], east["district_rank"], east["districts_ranked"]) == (1, 2, 2)
+    assert county["comparison"] is None and county["district_rank"] is None
+
+
+def test_no_judgement_indicators_compare_higher_or_lower_and_counts_per_head():
+    # counts: East 30 (30 per 1,000), West 30 (10 per 1,000); county 60 per 4,000 = 15 per 1,000
+    cat = catalogue(unit="count", denominator=None, polarity="none", targets={})
+    q1 = month_range(Month(2015, 4), Month(2015, 6))
+    rows, _ = build(cat, monthly({EAST: {q1[1]: 30}, WEST: {q1[1]: 30}}), statuses())
+    east, west = by_area(rows)[EAST], by_area(rows)[WEST]
+    assert east["value"] == 30 and west["value"] == 30
+    assert east["comparison"] == "higher" and west["comparison"] == "lower"
+    assert east["comparison_basis"].startswith("rate per 1,000 residents")
+    assert (east["district_rank"], west["district_rank"]) == (1, 2)  # no judgement: the highest first
+
+
+def test_small_person_counts_are_suppressed_with_a_secondary_cell():
+    cat = catalogue(unit="count", denominator=None, polarity="none", person_level=True, targets={})
+    q1 = month_range(Month(2015, 4), Month(2015, 6))
+    obs = monthly({EAST: {q1[0]: 3}, WEST: {q1[0]: 40}})
+    for row in obs:
+        row["persons"] = row["numerator"]
+    rows, _ = build(cat, obs, statuses())
+    east, west, county = by_area(rows)[EAST], by_area(rows)[WEST], by_area(rows)[COUNTY]
+    assert (east["suppressed"], east["suppression"], east["value_display"]) == (True, "primary", "<5")
+    # the county (43) less West would reveal East: West is hidden too
+    assert (west["suppressed"], west["suppression"], west["value_display"]) == (True, "secondary", "[c]")
+    assert (county["suppressed"], county["value_display"]) == (False, "43")
+    assert east["value"] == 3 and west["value"] == 40  # the mart keeps the true values
+
+
+def test_police_counts_are_never_suppressed():
+    q1 = month_range(Month(2015, 4), Month(2015, 6))
+    rows, _ = build(catalogue(), monthly({EAST: {q1[0]: 2}, WEST: {q1[0]: 40}}), statuses())
+    assert not any(row["suppressed"] for row in rows)
