@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 # One place for the environment every target runs in: SQLite Airflow metadata and the
 # DuckDB warehouse under var/, the project's DAGs and plugins, no example DAGs.
 export UV_PYTHON_DOWNLOADS := never
+# Compile .pyc at install: each Airflow task process imports Airflow anew (about 3 s with bytecode, 8 s without).
+export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags

@@ -12,6 +12,7 @@ from tests.conftest import PROJECT, drop_police
 
 EXPECTED_DAGS = {
     "ingest_police", "ingest_marac", "ingest_probation", "ingest_youth", "ingest_domestic_abuse", "ingest_survey",
+    "quarterly_dashboard",
 }
 ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting"}
 HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "psycopg", "requests"]
@@ -51,6 +52,21 @@ def test_ingest_police_shape(dagbag):
     assert "period" in dag.params
 
 
+def test_the_dashboard_is_triggered_by_every_registered_source_keyed_by_quarter(dagbag):
+    from airflow.sdk import PartitionedAssetTimetable
+
+    from safer_communities.registry import default_registry
+
+    dag = dagbag.dags["quarterly_dashboard"]
+    assert isinstance(dag.timetable, PartitionedAssetTimetable)
+    assert {asset.name for asset in dag.timetable.asset_condition.objects} == set(default_registry())
+    assert type(dag.timetable.asset_condition).__name__ == "AssetAny"  # any one source landing is enough
+    compute = dag.get_task("compute")
+    assert compute.pool == "warehouse_writer" and compute.upstream_task_ids == {"quarters"}
+    assert [o.name for o in compute.outlets] == ["dashboard_quarterly"]
+    assert "quarter" in dag.params
+
+
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in (PROJECT / "dags").glob("*.py")))
 def test_dag_files_import_nothing_heavy_at_parse_time(dag_file):
     """Parsing a DAG file adds none of the heavy modules to what airflow.sdk itself imports."""
@@ -81,18 +97,24 @@ def dag_warehouse(airflow_db, home, tmp_path, monkeypatch) -> str:
     return url
 
 
-def emitted_statuses(run_id: str) -> dict:
-    """The statuses in the extra of the police_street_crime asset event that a run emitted."""
+def emitted(run_id: str, asset: str = "police_street_crime") -> dict[str, dict]:
+    """The asset events a run emitted: partition key (the dashboard quarter) -> the event's extra."""
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        event = (
+        events = (
             session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-            .filter(AssetModel.name == "police_street_crime", AssetEvent.source_run_id == run_id)
-            .one()
+            .filter(AssetModel.name == asset, AssetEvent.source_run_id == run_id)
+            .all()
         )
-        return event.extra["statuses"]
+        return {event.partition_key: event.extra for event in events}
+
+
+def emitted_statuses(run_id: str) -> dict:
+    """The statuses in the extra of the police_street_crime asset event that a run emitted."""
+    (extra,) = emitted(run_id).values()
+    return extra["statuses"]
 
 
 def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
@@ -114,6 +136,18 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     assert loaded == 8852 + 7857 + 8146
     assert emitted_statuses(dag_run.run_id) == {"2020-01": "available", "2020-02": "available",
                                                 "2020-03": "incomplete"}
+    assert list(emitted(dag_run.run_id)) == ["2019/20 Q4"]  # the dashboard quarter: the partition key
+
+    # the dashboard DAG, by hand for that quarter, computes it from what was loaded
+    dashboard_run = dagbag.dags["quarterly_dashboard"].test(run_conf={"quarter": "2019/20 Q4"})
+    assert dashboard_run.state == "success"
+    with Warehouse(dag_warehouse) as warehouse:
+        rows = warehouse.query("SELECT quarter_label, area_code, status, value, run_id FROM mart.dashboard_quarterly "
+                               "WHERE indicator_id = 'total_recorded_crime'")
+    assert {(r["quarter_label"], r["run_id"]) for r in rows} == {("2019/20 Q4", dashboard_run.run_id)}
+    county = next(r for r in rows if r["area_code"] == "E10000018")
+    assert county["status"] == "incomplete" and county["value"] > 0  # March 2020 fails a completeness check
+    assert list(emitted(dashboard_run.run_id, "dashboard_quarterly")) == ["2019/20 Q4"]
 
 
 def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(dag_warehouse, dagbag):

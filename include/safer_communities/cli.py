@@ -2,8 +2,11 @@
 
     migrate              create the warehouse schema and reference dimensions
     demo [--drop DIR]    write the deterministic demo extracts (FY 2013/14 to 2015/16 Q1) into a drop folder
-    run                  the main job: demo extracts -> every ingestion DAG (dag.test, in-process) -> the picture
+    run                  the main job: demo extracts -> every ingestion DAG and the dashboard DAG (dag.test,
+                         in-process) -> the 2015/16 Q1 dashboard
     status [PERIOD ...]  availability status of every source and period
+    dashboard PERIOD ... compute the dashboard of the quarters in each period (or FIRST..LAST), outside Airflow
+    show QUARTER         print a quarter's dashboard (county) and summary from the mart
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ DEMO_PERIODS = ("2013/14", "2014/15", "2015/16 Q1")
 DEMO_QUARTER = "2015/16 Q1"
 INGESTION_DAGS = ("ingest_police", "ingest_probation", "ingest_youth", "ingest_marac", "ingest_domestic_abuse",
                   "ingest_survey")
+DASHBOARD_DAG = "quarterly_dashboard"
 KEY_CONNECTION = "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION"
 
 
@@ -61,6 +65,64 @@ def status(periods: list[str]) -> None:
                  ["source", "period", "status", "reason"]))
 
 
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if unit == "count" else f"{value:.1f}%" if unit == "percent" else f"{value:.2f}"
+
+
+def show(quarter: str) -> None:
+    """The quarter's dashboard for the county, and its summary, as report generators see them (published)."""
+    with _warehouse() as warehouse:
+        rows = warehouse.query(
+            "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q AND area_type = 'county' "
+            "ORDER BY sort_order", {"q": quarter})
+        summary = warehouse.query("SELECT * FROM mart.dashboard_summary WHERE quarter_label = :q ORDER BY sort_order",
+                                  {"q": quarter})
+    if not rows:
+        sys.exit(f"no dashboard for {quarter} in the mart; compute it first (safer-communities dashboard {quarter!r})")
+    table, priority = [], None
+    for row in rows:
+        if row["priority_name"] != priority:
+            priority = row["priority_name"]
+            table.append(dict.fromkeys(["indicator", "value", "last year", "year to date", "target", "on track",
+                                        "trend", "status"], ""))
+            table[-1]["indicator"] = priority.upper()
+        table.append({
+            "indicator": "  " + row["indicator_name"][:58], "value": row["value_display"],
+            "last year": _number(row["last_year_value"], row["unit"]),
+            "year to date": _number(row["ytd_value"], row["unit"]), "target": row["target_text"][:40],
+            "on track": row["on_track"], "trend": row["trend"], "status": row["status"],
+        })
+    print(f"\nDashboard {quarter}, Leicestershire (mart.dashboard_published, county rows):")
+    print(_table(table, ["indicator", "value", "last year", "year to date", "target", "on track", "trend", "status"]))
+    for line in summary:
+        if line["note"]:
+            print(f"{line['priority_name'].upper()}: {line['note']}")
+    overall = next(line for line in summary if line["priority_id"] == "all")
+    print(f"\nSummary {quarter}: {overall['with_data']} of {overall['indicators']} indicators have data; "
+          f"{overall['on_track']} on track, {overall['amber']} amber, {overall['red']} red, "
+          f"{overall['no_target']} monitored without a target; {overall['not_available']} not available.")
+    for reason in (overall["unavailable_reasons"] or "").split(" | "):
+        if reason:
+            print(f"  not available - {reason}")
+    print(f"run {overall['run_id']}, code {overall['code_version']}, computed {overall['computed_at']}")
+
+
+def compute_dashboard(periods: list[str]) -> None:
+    """Compute the quarters by hand (outside Airflow): what the dashboard DAG's task does for each."""
+    from safer_communities import dashboard
+    from safer_communities.periods import quarters_in
+
+    quarters = sorted({quarter for period in periods for quarter in quarters_in(period)})
+    run_id = f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}"
+    with _warehouse() as warehouse:
+        for quarter in quarters:
+            result = dashboard.compute(warehouse, quarter, run_id=run_id)
+            print(f"{quarter}: {result['rows']} rows; {result['with_data']} of {result['indicators']} indicators "
+                  f"with data, {result['on_track']} on track -> {dashboard.export_folder(quarter)}")
+
+
 def demo(drop: str | None, seed: int | None) -> dict:
     from safer_communities import demo as demo_data
 
@@ -89,12 +151,20 @@ def _demo_key() -> None:
     print(f"pseudonymisation key: {path} (generated for the local demo; production uses the Airflow connection)")
 
 
+def _run_after(as_of: date, number: int) -> datetime:
+    """A run's date: the as-of day (what the tasks judge deadlines by), at the wall clock's time of day
+    plus ``number`` microseconds, so every run of a DAG has its own run id, in this job and in the next."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return datetime.combine(as_of, now.time(), tzinfo=UTC).replace(microsecond=number)
+
+
 def run(as_of: date) -> None:
     """The main job: ingest the demo extracts through every ingestion DAG, as at the report date."""
     from airflow.models.dagbag import DagBag
 
     from safer_communities.demo import DEFAULT_SEED
 
+    job_began = time.monotonic()
     drop = home() / "demo" / "drop"
     demo(str(drop), DEFAULT_SEED)
     os.environ["SAFER_COMMUNITIES_DROP"] = str(drop)
@@ -106,19 +176,32 @@ def run(as_of: date) -> None:
         for number, period in enumerate(DEMO_PERIODS):
             started = time.monotonic()
             print(f"== {dag_id} {period}: running ...", flush=True)
-            # Runs of one DAG need distinct run ids: a minute apart, all on the as-of day.
-            run_after = datetime(as_of.year, as_of.month, as_of.day, 12, number, tzinfo=UTC)
+            run_after = _run_after(as_of, number)
             dag_run = bag.dags[dag_id].test(run_after=run_after, run_conf={"period": period})
             print(f"== {dag_id} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
             if dag_run.state != "success":
                 sys.exit(f"{dag_id} failed for {period}; see the task logs above")
     print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}")
+    for number, period in enumerate(DEMO_PERIODS):
+        started = time.monotonic()
+        print(f"== {DASHBOARD_DAG} {period}: running ...", flush=True)
+        run_after = _run_after(as_of, number)
+        dag_run = bag.dags[DASHBOARD_DAG].test(run_after=run_after, run_conf={"quarter": period})
+        print(f"== {DASHBOARD_DAG} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
+        if dag_run.state != "success":
+            sys.exit(f"{DASHBOARD_DAG} failed for {period}; see the task logs above")
     print(f"\nAvailability for {DEMO_QUARTER} (audit.source_status):")
     status([DEMO_QUARTER])
     picture()
+    show(DEMO_QUARTER)
+    from safer_communities.dashboard import export_folder
+    from safer_communities.periods import Quarter
+
     with _warehouse() as warehouse:
-        print(f"\nwarehouse: {warehouse.url}\nlanded files: {home() / 'landing'}"
-              f"\nquarantine: {home() / 'quarantine'}")
+        print(f"\nwarehouse: {warehouse.url} (mart.dashboard_quarterly, mart.dashboard_summary, "
+              f"mart.dashboard_published)\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
+              f"(dashboard and summary, CSV and Parquet, per quarter)\nlanded files: {home() / 'landing'}"
+              f"\nquarantine: {home() / 'quarantine'}\nwhole run: {time.monotonic() - job_began:.0f} s")
 
 
 def picture() -> None:
@@ -158,6 +241,11 @@ def main(argv: list[str] | None = None) -> None:
                             help="the date the run is as at (default: the seed board report, 2015-09-17)")
     status_parser = commands.add_parser("status", help="availability of every source and period")
     status_parser.add_argument("periods", nargs="*", default=[])
+    dashboard_parser = commands.add_parser("dashboard", help="compute the dashboard of quarters, outside Airflow")
+    dashboard_parser.add_argument("periods", nargs="+",
+                                  help="a quarter (2015/16 Q1), a month, a financial year, or FIRST..LAST")
+    show_parser = commands.add_parser("show", help="print a quarter's dashboard and summary")
+    show_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -165,6 +253,10 @@ def main(argv: list[str] | None = None) -> None:
         demo(args.drop, args.seed)
     elif args.command == "run":
         run(args.as_of)
+    elif args.command == "dashboard":
+        compute_dashboard(args.periods)
+    elif args.command == "show":
+        show(args.quarter)
     else:
         status(args.periods)
 

@@ -27,7 +27,8 @@ PERIOD_HELP = (
 
 
 def source_asset(source: str) -> Asset:
-    """The asset a source's ingestion updates; each event's extra names the periods and their statuses."""
+    """The asset a source's ingestion updates: an event per dashboard quarter it feeds (the partition key,
+    e.g. ``2015/16 Q1``); each event's extra names the source periods and their statuses."""
     return Asset(name=source, uri=f"safer-communities://sources/{source}", group="source")
 
 
@@ -95,8 +96,13 @@ def ingestion_dag(
 
             with Warehouse.from_connection() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
+            from safer_communities.periods import dashboard_quarters
+
             for source, asset in assets.items():
                 rows = [row for row in summary if row["source"] == source]
+                # One event per dashboard quarter these periods feed: the dashboard DAG recomputes each.
+                quarters = {q for row in rows for q in dashboard_quarters(row["period"], dag_run.run_after.date())}
+                outlet_events[asset].add_partitions(sorted(str(q) for q in quarters))
                 outlet_events[asset].extra = {
                     "source": source,
                     "periods": [row["period"] for row in rows],

@@ -242,3 +242,28 @@ def month_range(first: Month, last: Month) -> list[Month]:
         months.append(current)
         current = current.shift(1)
     return months
+
+
+def quarters_in(text: str) -> list[Quarter]:
+    """The financial-year quarters a period touches, or those of a range ``FIRST..LAST`` (any periods)."""
+    first, _, last = text.partition("..")
+    months = parse_period(first)
+    if last:
+        months = tuple(month_range(months[0], parse_period(last)[-1]))
+        if not months:
+            raise PeriodError(f"{text!r}: the range ends before it starts")
+    return sorted({month.quarter for month in months})
+
+
+def dashboard_quarters(period: str, as_of: date) -> list[Quarter]:
+    """The dashboard quarters a source's period feeds, among those ended before ``as_of``.
+
+    A month or a quarter: its own quarter. A financial year (an annual cohort): the
+    quarters of the following year, whose dashboards show that cohort.
+    """
+    found = parse_any(period)
+    if isinstance(found, FinancialYear):
+        quarters = FinancialYear(found.fy_start + 1).quarters
+    else:
+        quarters = (found.months[0].quarter,)
+    return [quarter for quarter in quarters if quarter.end < as_of]

@@ -1,0 +1,30 @@
+"""
+### Quarterly dashboard (Airflow DAG)
+
+Computes `mart.dashboard_quarterly` and `mart.dashboard_summary` for a
+financial-year quarter: every indicator of `include/config/indicators.yaml`
+for the county and its seven districts, with year to date, target and on-track
+status, six-month trend, district comparison, the availability inherited from
+the sources and small-number suppression; then writes the quarter's export
+(`exports/dashboard/<quarter>/dashboard.csv` and `.parquet`, published rows)
+and emits the `dashboard_quarterly` asset for that quarter.
+
+Triggered by data: every ingestion DAG emits its source's asset once per
+dashboard quarter it fed (the partition key, e.g. `2015/16 Q1`), and this DAG
+runs for that quarter alone. A late file for an old quarter recomputes that
+quarter; recomputing replaces the quarter exactly.
+
+By hand: trigger with `quarter` set to a quarter (`2015/16 Q1`), a financial
+year (its four quarters) or a range (`2013/14 Q1..2015/16 Q1`), which is how to
+backfill; or with a partition key through the REST API or the UI.
+Owner: community safety data team.
+"""
+
+from safer_communities.dashboard_dag import dashboard_dag
+
+dashboard_dag(
+    dag_id="quarterly_dashboard",
+    sources=["police_street_crime", "iom_cohort", "youth_first_time_entrants", "youth_reoffending",
+             "marac_referrals", "domestic_abuse_referrals", "community_survey"],
+    doc_md=__doc__,
+)

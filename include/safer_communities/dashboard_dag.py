@@ -1,0 +1,71 @@
+"""The dashboard DAG: one run per quarter, keyed by the quarter the ingestion DAGs' asset events name.
+
+Only ``airflow.sdk`` is imported here; the task imports the dashboard (pandas,
+DuckDB, the database drivers) when it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
+
+from safer_communities.ingestion_dag import OWNER, source_asset
+from safer_communities.settings import WRITER_POOL
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+TAGS = ("safer-communities", "dashboard")
+DASHBOARD_ASSET = Asset(name="dashboard_quarterly", uri="safer-communities://mart/dashboard_quarterly", group="mart")
+QUARTER_HELP = (
+    "A quarter like 2015/16 Q1, a financial year like 2015/16 (its four quarters), or a range like "
+    "2013/14 Q1..2015/16 Q1 (a backfill). Leave empty on runs triggered by data: the partition key names the quarter."
+)
+
+
+def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
+    """Build the dashboard DAG, triggered by an event for a quarter on any of the sources' assets."""
+    condition = source_asset(sources[0])
+    for source in sources[1:]:
+        condition = condition | source_asset(source)
+
+    @dag(
+        dag_id=dag_id,
+        doc_md=doc_md,
+        schedule=PartitionedAssetTimetable(assets=condition),
+        start_date=None,
+        catchup=False,
+        tags=list(TAGS),
+        params={"quarter": Param("", type="string", title="Quarter", description=QUARTER_HELP)},
+        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+    )
+    def dashboard():
+        @task
+        def quarters(params: dict | None = None, dag_run=None) -> list[str]:
+            """The quarters of this run: the partition key, else the ``quarter`` parameter."""
+            from safer_communities.periods import quarters_in
+
+            wanted = dag_run.partition_key or ((params or {}).get("quarter") or "").strip()
+            if not wanted:
+                raise ValueError("no quarter to compute: set the 'quarter' parameter (e.g. 2015/16 Q1) "
+                                 "or trigger with a partition key")
+            return [str(quarter) for quarter in quarters_in(wanted)]
+
+        @task(pool=WRITER_POOL, outlets=[DASHBOARD_ASSET], map_index_template="{{ quarter }}")
+        def compute(quarter: str, dag_run=None, outlet_events=None) -> dict:
+            """Replace the quarter in the mart (one transaction) and write its export."""
+            from safer_communities import dashboard
+            from safer_communities.periods import Quarter
+            from safer_communities.warehouse import Warehouse
+
+            with Warehouse.from_connection() as warehouse:
+                result = dashboard.compute(warehouse, Quarter.parse(quarter), run_id=dag_run.run_id)
+            outlet_events[DASHBOARD_ASSET].add_partitions(quarter)
+            outlet_events[DASHBOARD_ASSET].extra = result
+            return result
+
+        compute.expand(quarter=quarters())
+
+    return dashboard()
