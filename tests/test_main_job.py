@@ -1,4 +1,5 @@
-"""The main job end to end: demo extracts -> every ingestion DAG (dag.test) -> the seed report's picture.
+"""The main job end to end: demo extracts -> every ingestion DAG and the dashboard DAG (dag.test) -> the seed
+report's picture, in the warehouse and in the dashboard mart; run twice, it gives identical exports.
 
 The seed board report (2015/16 Q1, 17 September 2015): crime data not available (NICHE); IOM
 offending down 56% for the 2014/15 cohort against 39% for the previous one; MARAC referrals still
@@ -8,10 +9,25 @@ measures not yet available.
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 from safer_communities import cli
 from safer_communities.warehouse import Warehouse
+
+QUARTERS = ["2013-14-Q1", "2013-14-Q2", "2013-14-Q3", "2013-14-Q4", "2014-15-Q1", "2014-15-Q2", "2014-15-Q3",
+            "2014-15-Q4", "2015-16-Q1"]
+
+
+def exports(home: Path) -> dict[str, list[dict]]:
+    """Every quarter's exported files, without the two columns a re-run changes (run id, computed at)."""
+    found = {}
+    for path in sorted((home / "var" / "exports" / "dashboard").glob("*/*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            found[f"{path.parent.name}/{path.name}"] = [
+                {k: v for k, v in row.items() if k not in ("run_id", "computed_at")} for row in csv.DictReader(handle)]
+    return found
 
 
 def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch, capsys):
@@ -19,6 +35,7 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     monkeypatch.setenv(cli.KEY_CONNECTION, json.dumps({"conn_type": "generic", "password": "test-only"}))
     cli.main(["run", "--as-of", "2015-09-17"])
     printed = capsys.readouterr().out
+    first = exports(home)
 
     with Warehouse.from_connection() as warehouse:
         assert warehouse.url.endswith(f"{home}/var/warehouse.duckdb")
@@ -59,3 +76,28 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     # and the job says so
     assert "2015/16 Q1     123        35       28.5" in printed
     assert "all ingestion DAGs ran" in printed
+
+    # the dashboard mart, as the DAG left it: every quarter, the seed picture for 2015/16 Q1
+    with Warehouse.from_connection() as warehouse:
+        mart = {r["indicator_id"]: r for r in warehouse.query(
+            "SELECT * FROM mart.dashboard_published WHERE quarter_label = '2015/16 Q1' AND area_code = 'E10000018'")}
+        quarters = [r["quarter_label"] for r in warehouse.query(
+            "SELECT DISTINCT quarter_label FROM mart.dashboard_quarterly ORDER BY quarter_label")]
+        run_ids = {r["run_id"] for r in warehouse.query("SELECT DISTINCT run_id FROM mart.dashboard_quarterly")}
+    assert len(quarters) == 9 and quarters[-1] == "2015/16 Q1"
+    assert all(run_id.startswith("manual__2015-09-17T") for run_id in run_ids)
+    assert mart["total_recorded_crime"]["value_display"] == "n/a" and "NICHE" in mart["burglary"]["status_reason"]
+    assert mart["iom_offending_reduction"]["value_display"] == "56.4%"
+    assert mart["iom_offending_reduction"]["on_track"] == "green"
+    assert mart["marac_repeat_rate"]["value_display"] == "28.5%"
+    assert mart["youth_proven_reoffending"]["status"] == "late"
+    assert sorted(first) == sorted(f"{q}/{name}.csv" for q in QUARTERS for name in ("dashboard", "summary"))
+    # and prints it, with the summary and where things are
+    assert "Dashboard 2015/16 Q1, Leicestershire" in printed
+    assert "Summary 2015/16 Q1: 5 of 14 indicators have data; 3 on track, 0 amber, 0 red" in printed
+    assert "PREVENTING TERRORISM AND RADICALISATION: Appropriate measures" in printed
+    assert f"exports: {home / 'var' / 'exports' / 'dashboard'}" in printed
+
+    # the whole pipeline again: every quarter's export is the same but for run id and time
+    cli.main(["run", "--as-of", "2015-09-17"])
+    assert exports(home) == first
