@@ -60,3 +60,28 @@ def test_a_scheduled_run_asks_for_the_latest_ended_period_of_each_cadence(cadenc
     from safer_communities.periods import latest_ended
 
     assert str(latest_ended(cadence, run_date)) == expected
+
+
+def test_quarters_in_a_period_or_a_range():
+    from safer_communities.periods import quarters_in
+
+    assert quarters_in("2015/16 Q1") == [Quarter(2015, 1)]
+    assert quarters_in("2015-05") == [Quarter(2015, 1)]
+    assert quarters_in("2014/15") == [Quarter(2014, n) for n in (1, 2, 3, 4)]
+    assert quarters_in("2014/15 Q4..2015/16 Q2") == [Quarter(2014, 4), Quarter(2015, 1), Quarter(2015, 2)]
+    assert len(quarters_in("2013/14..2015/16 Q1")) == 9
+    with pytest.raises(PeriodError, match="ends before it starts"):
+        quarters_in("2015/16..2014/15")
+
+
+def test_the_dashboard_quarters_a_source_period_feeds():
+    from safer_communities.periods import dashboard_quarters
+
+    seed_day = date(2015, 9, 17)
+    assert dashboard_quarters("2015-05", seed_day) == [Quarter(2015, 1)]
+    assert dashboard_quarters("2014/15 Q3", seed_day) == [Quarter(2014, 3)]
+    # an annual cohort feeds the following year's quarters, those ended by the run date
+    assert dashboard_quarters("2014/15", seed_day) == [Quarter(2015, 1)]
+    assert dashboard_quarters("2014/15", date(2016, 4, 1)) == [Quarter(2015, n) for n in (1, 2, 3, 4)]
+    # a quarter not yet ended has no dashboard yet
+    assert dashboard_quarters("2015-07", seed_day) == []
