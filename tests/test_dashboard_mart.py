@@ -140,12 +140,12 @@ def test_the_export_is_csv_and_parquet_with_the_same_rows(marts):
 
     _, folder = marts["duckdb"]
     base = folder / Quarter.parse(SEED).slug
+    parquet_file = base / "dashboard.parquet"
     with duckdb.connect() as connection:
-        parquet = connection.execute(f"SELECT * FROM read_parquet('{base / 'dashboard.parquet'}')").fetchall()
+        parquet = connection.execute(f"SELECT * FROM read_parquet('{parquet_file}')").fetchall()
         csv_rows = connection.execute(f"SELECT * FROM read_csv('{base / 'dashboard.csv'}')").fetchall()
         types = dict(connection.execute(
-            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{base / 'dashboard.parquet'}'))"
-        ).fetchall())
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{parquet_file}'))").fetchall())
     assert len(parquet) == len(csv_rows) == 14 * 8
     assert types["value"] == "DOUBLE" and types["suppressed"] == "BOOLEAN" and types["district_rank"] == "INTEGER"
     assert "persons" not in types  # not published

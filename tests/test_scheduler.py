@@ -1,0 +1,205 @@
+"""The real scheduler runs the dashboard DAG because data arrived, for the quarter that data fed and no other.
+
+The demo extracts go into a drop folder; the real ``airflow api-server``, ``scheduler`` and
+``dag-processor`` run natively on a fresh PostgreSQL metadata database with the LocalExecutor and a
+DuckDB warehouse (one writer at a time: the ``warehouse_writer`` pool has one slot). Ingestion runs
+are triggered through the REST API as of the seed board report's date (run_after 2015-09-17), so
+their quarters have ended and their asset events carry the dashboard quarter as partition key:
+
+1. ``ingest_marac`` and ``ingest_domestic_abuse`` for 2015/16 Q1: the scheduler runs
+   ``quarterly_dashboard`` for partition key 2015/16 Q1 alone, and the mart holds that quarter only,
+   written by one of those runs.
+2. A late MARAC file for 2014/15 Q3: the scheduler runs ``quarterly_dashboard`` for 2014/15 Q3 alone;
+   the mart gains that quarter and the 2015/16 Q1 rows are untouched.
+
+Whether the figures are right is for the dashboard tests; this one is about what triggers what. Needs
+PostgreSQL at 127.0.0.1:5432 (``SAFER_COMMUNITIES_TEST_PG``); no Redis, no Celery. Teardown stops
+every process the test started (see ``tests/airflow_services.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from tests import airflow_services
+from tests.airflow_services import Deployment, airflow_env, free_ports, open_api, wait, wait_parsed
+from tests.conftest import PSEUDONYMISATION_KEY
+
+DASHBOARD = "quarterly_dashboard"
+INGESTION = ("ingest_marac", "ingest_domestic_abuse")
+RUN_AFTER = "2015-09-17T12:00:00Z"  # the seed board report: every quarter asked for below has ended
+COUNTY = "E10000018"
+RUN_TIMEOUT = 90  # each phase's runs finish (seconds)
+TERMINAL = ("success", "failed")
+BROKEN = ("up_for_retry", "failed", "upstream_failed")
+metadata_db = airflow_services.metadata_db  # the fixture: a fresh PostgreSQL database for the Airflow metadata
+
+
+def test_dashboard_runs_per_quarter_when_ingestion_emits_it(home, tmp_path, metadata_db):
+    import duckdb
+
+    from safer_communities.demo import generate
+    from safer_communities.warehouse import Warehouse
+
+    generate(home / "drop")
+    warehouse_path = tmp_path / "warehouse.duckdb"
+    with Warehouse(f"duckdb:///{warehouse_path}") as warehouse:
+        warehouse.migrate()
+
+    api_port, log_port, health_port = free_ports(3)
+    token = uuid.uuid4().hex[:12]
+    env = airflow_env(tmp_path / "airflow", metadata_db, api_port=api_port, log_port=log_port,
+                      health_port=health_port, token=token)
+    env.update({
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE":
+            json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": f"duckdb:///{warehouse_path}"}}),
+        "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION":
+            json.dumps({"conn_type": "generic", "password": PSEUDONYMISATION_KEY}),
+    })
+
+    deployment = Deployment(env, tmp_path / "logs", token)
+    started = time.monotonic()
+    phases: list[str] = []
+
+    def phase(name: str) -> None:
+        phases.append(f"{name} at {time.monotonic() - started:.1f}s")
+
+    def mart() -> dict[tuple[str, str, str], dict]:
+        """The dashboard mart, read only (no run may be writing): (quarter, indicator, area) -> row."""
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            cursor = connection.execute(
+                "SELECT quarter_label, indicator_id, area_code, status, run_id, computed_at "
+                "FROM mart.dashboard_quarterly")
+            names = [column[0] for column in cursor.description]
+            return {row[:3]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+    try:
+        deployment.airflow("db", "migrate")
+        deployment.airflow("pools", "set", "warehouse_writer", "1", "Writers to the warehouse (DuckDB: one)")
+        phase("metadata migrated, pool set")
+        deployment.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
+        deployment.start("scheduler", "scheduler")
+        deployment.start("dag-processor", "dag-processor")
+
+        with open_api(deployment, api_port, health_port) as api:
+            phase("api-server and scheduler healthy")
+            # Unpaused before any event: a paused consumer drops the events meant for it.
+            wait_parsed(api, deployment, [DASHBOARD, *INGESTION])
+            dags = {dag_id: api.get(f"/api/v2/dags/{dag_id}").raise_for_status().json()
+                    for dag_id in (DASHBOARD, *INGESTION)}
+            assert not any(dag["is_paused"] for dag in dags.values()), dags
+            phase("DAGs parsed and unpaused")
+
+            def trigger(dag_id: str, period: str) -> str:
+                # The same run_after each time: the run id, else generated from it, names the period.
+                run_id = f"manual__{period.replace('/', '-').replace(' ', '_')}"
+                response = api.post(f"/api/v2/dags/{dag_id}/dagRuns", json={
+                    "dag_run_id": run_id, "logical_date": None, "run_after": RUN_AFTER, "conf": {"period": period}})
+                assert response.status_code in (200, 201), response.text
+                return response.json()["dag_run_id"]
+
+            def check_tasks(dag_id: str, run_id: str) -> None:
+                """A failed try would wait out retry_delay (5 minutes): stop at once instead."""
+                tis = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances").raise_for_status().json()
+                broken = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in tis["task_instances"]
+                          if ti["state"] in BROKEN}
+                assert not broken, f"{dag_id} {run_id}: task instances did not succeed: {broken}"
+
+            def finished(dag_id: str, run_id: str) -> dict | None:
+                run = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").raise_for_status().json()
+                if run["state"] in TERMINAL:
+                    return run
+                check_tasks(dag_id, run_id)
+                return None
+
+            def dashboard_runs() -> dict[str, dict]:
+                runs = api.get(f"/api/v2/dags/{DASHBOARD}/dagRuns", params={"limit": 100}).raise_for_status().json()
+                assert runs["total_entries"] == len(runs["dag_runs"]), runs["total_entries"]
+                return {run["dag_run_id"]: run for run in runs["dag_runs"]}
+
+            def events_of(runs: dict[str, str]) -> list[dict]:
+                """The asset events the runs (dag_id -> run_id) emitted."""
+                found = []
+                for dag_id, run_id in runs.items():
+                    response = api.get("/api/v2/assets/events",
+                                       params={"source_dag_id": dag_id, "source_run_id": run_id})
+                    found += response.raise_for_status().json()["asset_events"]
+                return found
+
+            def ingest(runs: dict[str, str], quarter: str) -> None:
+                """Wait for the ingestion runs (dag_id -> run_id) to succeed; their events name the quarter only."""
+                for dag_id, run_id in runs.items():
+                    run = wait(f"the run {dag_id} {run_id}", deployment, RUN_TIMEOUT,
+                               lambda dag_id=dag_id, run_id=run_id: finished(dag_id, run_id))
+                    assert run["state"] == "success", run
+                events = events_of(runs)
+                assert {(e["source_dag_id"], e["source_run_id"]) for e in events} == set(runs.items()), events
+                assert {event["partition_key"] for event in events} == {quarter}, events
+                # the files are in the drop folder: every source period the quarter covers loaded
+                assert {status for event in events for status in event["extra"]["statuses"].values()} == {"available"}
+
+            def dashboard_settled(ingestion: dict[str, str], before: set[str]) -> dict[str, dict] | None:
+                """The dashboard runs not in ``before``, once each event of the ingestion runs has created
+                a dashboard run and every one of those runs has finished."""
+                if not all(any(run["dag_id"] == DASHBOARD for run in event["created_dagruns"])
+                           for event in events_of(ingestion)):
+                    return None
+                new = {run_id: run for run_id, run in dashboard_runs().items() if run_id not in before}
+                for run_id, run in new.items():
+                    if run["state"] not in TERMINAL:
+                        check_tasks(DASHBOARD, run_id)
+                        return None
+                return new
+
+            # Phase 1: MARAC and domestic abuse referrals for 2015/16 Q1
+            q1 = "2015/16 Q1"
+            ingestion = {dag_id: trigger(dag_id, q1) for dag_id in INGESTION}
+            ingest(ingestion, q1)
+            phase(f"ingestion for {q1} succeeded")
+            for dag_id, run_id in ingestion.items():  # per-task figures for the README (a process each)
+                tis = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances").raise_for_status().json()
+                print(dag_id, ", ".join(f"{ti['task_id']} {ti['duration']:.1f}s" for ti in tis["task_instances"]))
+            runs = wait(f"the {DASHBOARD} runs for {q1}", deployment, RUN_TIMEOUT,
+                        lambda: dashboard_settled(ingestion, set()))
+            phase(f"{len(runs)} {DASHBOARD} run(s) for {q1} finished")
+            assert runs  # at least one (two events for the quarter may make one run or two)
+            assert {run["partition_key"] for run in runs.values()} == {q1}, runs
+            assert {run["state"] for run in runs.values()} == {"success"}, runs
+            assert {run["run_type"] for run in runs.values()} == {"asset_triggered"}, runs
+
+            rows = mart()
+            assert {key[0] for key in rows} == {q1}
+            assert len(rows) == 14 * 8  # every indicator x the county and its seven districts
+            assert {row["run_id"] for row in rows.values()} <= set(runs), {row["run_id"] for row in rows.values()}
+            assert rows[q1, "marac_repeat_rate", COUNTY]["status"] == "available"
+            q1_rows = {key: (row["run_id"], row["computed_at"]) for key, row in rows.items()}
+
+            # Phase 2: a late MARAC file for an earlier quarter
+            q3 = "2014/15 Q3"
+            before = set(runs)
+            ingestion = {"ingest_marac": trigger("ingest_marac", q3)}
+            ingest(ingestion, q3)
+            phase(f"ingest_marac for {q3} succeeded")
+            runs = wait(f"the {DASHBOARD} runs for {q3}", deployment, RUN_TIMEOUT,
+                        lambda: dashboard_settled(ingestion, before))
+            phase(f"{len(runs)} {DASHBOARD} run(s) for {q3} finished")
+            assert {run["partition_key"] for run in runs.values()} == {q3}, runs
+            assert {run["state"] for run in runs.values()} == {"success"}, runs
+
+            rows = mart()
+            assert {key[0] for key in rows} == {q1, q3}
+            assert len([key for key in rows if key[0] == q3]) == 14 * 8
+            assert {row["run_id"] for key, row in rows.items() if key[0] == q3} <= set(runs)
+            assert {key: (row["run_id"], row["computed_at"]) for key, row in rows.items() if key[0] == q1} == q1_rows
+        phase("checked")
+    except BaseException:
+        deployment.print_logs()
+        deployment.print_task_logs()
+        raise
+    finally:
+        deployment.stop()
+        phase("stopped")
+        print("scheduler timeline:", ", ".join(phases))
