@@ -115,11 +115,14 @@ def test_a_period_never_ingested_is_unavailable_and_named():
 def test_incomplete_data_is_shown_but_not_judged_and_has_no_trend():
     counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: dict.fromkeys(MONTHS, 30)}
     gap = statuses(periods=[Month(2015, 6)], status="incomplete", reason="Charnwood fell below 25% of its median.")
-    rows, _ = build(catalogue(), monthly(counts), statuses(periods=MONTHS[:-1]) + gap)
+    rows, summary = build(catalogue(), monthly(counts), statuses(periods=MONTHS[:-1]) + gap)
     county = by_area(rows)[COUNTY]
     assert county["status"] == "incomplete" and county["value"] == 30.0 and county["value_display"] == "30.00"
     assert county["on_track"] == "grey" and county["on_track_reason"].startswith("data incomplete: Charnwood")
     assert county["trend"] == "cannot be calculated"
+    overall = next(s for s in summary if s["priority_id"] == "all")
+    # it has data and a target, so it is not counted as "no target", nor as on track
+    assert (overall["with_data"], overall["on_track"], overall["no_target"], overall["not_available"]) == (1, 0, 0, 0)
 
 
 @pytest.mark.parametrize(("series", "polarity", "trend"), [

@@ -494,7 +494,7 @@ def _summary_row(quarter: Quarter, priority_id: str, name: str, order: int, rows
         "on_track": sum(row["on_track"] == "green" for row in rows),
         "amber": sum(row["on_track"] == "amber" for row in rows),
         "red": sum(row["on_track"] == "red" for row in rows),
-        "no_target": sum(row["on_track"] == "grey" for row in with_data),
+        "no_target": sum(row["target_kind"] == "none" for row in with_data),
         "not_available": len(missing),
         "improving": sum(row["trend"] == "improving" for row in rows),
         "worsening": sum(row["trend"] == "worsening" for row in rows),
@@ -573,6 +573,7 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> 
         with duckdb.connect() as connection:
             for suffix, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
                 path = folder / f"{name}.{suffix}"
-                connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{path}' ({options})")
+                quoted = str(path).replace("'", "''")
+                connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{quoted}' ({options})")
                 written.append(path)
     return written
