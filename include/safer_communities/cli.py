@@ -4,7 +4,7 @@
     demo [--drop DIR]    write the deterministic demo extracts (FY 2013/14 to 2015/16 Q1) into a drop folder
     run                  the main job: demo extracts -> every ingestion DAG and the dashboard DAG (dag.test,
                          in-process) -> the 2015/16 Q1 dashboard
-    status [PERIOD ...]  availability status of every source and period
+    status [PERIOD ...]  every source's periods at a glance: status, last load, validation failures, quarantine
     dashboard PERIOD ... compute the dashboard of the quarters in each period (or FIRST..LAST), outside Airflow
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
 """
@@ -20,7 +20,6 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
-from safer_communities.periods import parse_any, parse_period
 from safer_communities.settings import PROJECT_DIR, home
 
 DEMO_PERIODS = ("2013/14", "2014/15", "2015/16 Q1")
@@ -50,19 +49,29 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _within(period: str, requested: list[str]) -> bool:
-    """A stored period (month, quarter or year) overlaps one of the requested ones."""
-    months = {str(m) for p in requested for m in parse_period(p)}
-    return any(str(m) in months for m in parse_any(period).months)
-
-
 def status(periods: list[str]) -> None:
+    """Every source's periods at a glance (``audit.source_glance``): status, last load, validation, quarantine.
+
+    With periods (months, quarters or years): every registered source's own periods within them,
+    including those no run has decided yet.
+    """
+    from safer_communities.periods import periods_for
+    from safer_communities.registry import default_registry
+
     with _warehouse() as warehouse:
-        rows = warehouse.query(
-            "SELECT source, period, status, reason FROM audit.source_status ORDER BY source, period"
-        )
-    print(_table([r for r in rows if not periods or _within(r["period"], periods)],
-                 ["source", "period", "status", "reason"]))
+        rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
+    if periods:
+        found = {(row["source"], row["period"]): row for row in rows}
+        wanted = dict.fromkeys((name, str(period)) for name, source in sorted(default_registry().items())
+                               for text in periods for period in periods_for(source.cadence, text))
+        rows = [found.get(key) or {"source": key[0], "period": key[1], "status": "not ingested",
+                                   "reason": "No run has decided this period yet.", "last_loaded_at": None,
+                                   "last_rows_loaded": None, "critical_failures": 0, "warnings": 0,
+                                   "quarantined_rows": 0} for key in wanted]
+    print(_table([{**row, "last load": f"{row['last_loaded_at']:%Y-%m-%d %H:%M}" if row["last_loaded_at"] else "-",
+                   "rows": row["last_rows_loaded"] if row["last_rows_loaded"] is not None else "-",
+                   "critical": row["critical_failures"], "quarantined": row["quarantined_rows"]} for row in rows],
+                 ["source", "period", "status", "last load", "rows", "critical", "warnings", "quarantined", "reason"]))
 
 
 def _number(value: float | None, unit: str) -> str:
