@@ -20,7 +20,7 @@ HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "ps
 
 @pytest.fixture(scope="module")
 def dagbag():
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(PROJECT / "dags"))
 

@@ -169,7 +169,7 @@ def _run_after(as_of: date, number: int) -> datetime:
 
 def run(as_of: date) -> None:
     """The main job: ingest the demo extracts through every ingestion DAG, as at the report date."""
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     from safer_communities.demo import DEFAULT_SEED
 
