@@ -164,6 +164,9 @@ def test_the_published_view_hides_small_numbers_and_never_leaves_one_district_hi
         if row["suppressed"]:
             assert row["value"] is None and row["numerator"] is None and row["ytd_value"] is None
             assert row["last_year_value"] is None and row["previous_value"] is None
+            # judgements of a hidden figure would hint at it
+            assert row["on_track"] is None and row["comparison"] is None and row["district_rank"] is None
+            assert row["trend"] is None and row["on_track_reason"] == "figures hidden: fewer than 5 people"
             if row["status"] in ("available", "incomplete"):
                 assert row["value_display"] == ("<5" if row["suppression"] == "primary" else "[c]")
             else:  # not available this quarter; last year's small figure is what is hidden

@@ -100,8 +100,16 @@ SELECT
     CASE WHEN d.suppressed THEN NULL ELSE d.previous_value END AS previous_value,
     d.target_kind,
     CASE WHEN d.suppressed THEN NULL ELSE d.target_value END AS target_value,
-    d.target_text, d.on_track, d.on_track_reason, d.trend, d.trend_basis,
-    d.comparison, d.comparison_basis, d.district_rank, d.districts_ranked,
+    d.target_text,
+    -- a hidden figure's judgements would hint at it: they are hidden too
+    CASE WHEN d.suppressed THEN NULL ELSE d.on_track END AS on_track,
+    CASE WHEN d.suppressed THEN 'figures hidden: fewer than 5 people' ELSE d.on_track_reason END AS on_track_reason,
+    CASE WHEN d.suppressed THEN NULL ELSE d.trend END AS trend,
+    d.trend_basis,
+    CASE WHEN d.suppressed THEN NULL ELSE d.comparison END AS comparison,
+    d.comparison_basis,
+    CASE WHEN d.suppressed THEN NULL ELSE d.district_rank END AS district_rank,
+    d.districts_ranked,
     d.suppressed, d.suppression, d.run_id, d.code_version, d.computed_at
 FROM mart.dashboard_quarterly AS d;
-COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators: person-level figures of 1-4 people hidden (value_display ''<5''), with secondary suppression (''[c]'') so a county total cannot reveal a hidden district; ''n/a'' where data is not available.';
+COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators: person-level figures of 1-4 people hidden (value_display ''<5''), with secondary suppression (''[c]'') so a county total cannot reveal a hidden district, and the hidden rows'' on-track status, trend, comparison and rank hidden with them; ''n/a'' where data is not available.';
