@@ -7,6 +7,7 @@
     status [PERIOD ...]  every source's periods at a glance: status, last load, validation failures, quarantine
     dashboard PERIOD ... compute the dashboard of the quarters in each period (or FIRST..LAST), outside Airflow
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
+    report QUARTER [--out DIR]  write the quarter's board report (one HTML page) and print its path
 """
 
 from __future__ import annotations
@@ -116,6 +117,19 @@ def show(quarter: str) -> None:
         if reason:
             print(f"  not available - {reason}")
     print(f"run {overall['run_id']}, code {overall['code_version']}, computed {overall['computed_at']}")
+
+
+def report(quarter: str, out: str | None, as_of: date | None = None) -> None:
+    """Write the quarter's board report from the published mart (default: $SAFER_COMMUNITIES_HOME/reports/)."""
+    from safer_communities import report as board_report
+    from safer_communities.periods import PeriodError
+
+    try:
+        with _warehouse() as warehouse:
+            path = board_report.write(warehouse, quarter, out, as_of=as_of)
+    except (LookupError, PeriodError) as error:
+        sys.exit(str(error))
+    print(path)
 
 
 def compute_dashboard(periods: list[str]) -> None:
@@ -255,6 +269,12 @@ def main(argv: list[str] | None = None) -> None:
                                   help="a quarter (2015/16 Q1), a month, a financial year, or FIRST..LAST")
     show_parser = commands.add_parser("show", help="print a quarter's dashboard and summary")
     show_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
+    report_parser = commands.add_parser("report", help="write a quarter's board report (HTML) and print its path")
+    report_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
+    report_parser.add_argument("--out", help="folder for report.html (default: $SAFER_COMMUNITIES_HOME/reports/"
+                                             "<quarter>/)")
+    report_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
+                               help="the report date printed on it (default: today)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -266,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
         compute_dashboard(args.periods)
     elif args.command == "show":
         show(args.quarter)
+    elif args.command == "report":
+        report(args.quarter, args.out, args.as_of)
     else:
         status(args.periods)
 

@@ -1,0 +1,335 @@
+"""The quarterly board report: one self-contained HTML page per quarter, from the published mart.
+
+It reads only ``mart.dashboard_published`` (the dashboard with small numbers hidden),
+``mart.dashboard_summary`` (the counts behind the Overall Performance Summary) and
+``audit.source_glance`` (the data-availability page); never the staging or core layers.
+:func:`context` is pure: it turns those rows into the sentences, sections and tables the
+template (``templates/report.html.j2``, Jinja2 with autoescape) lays out. The page has
+inline CSS, no scripts and no external resources. The RAG status and the trend each have
+a symbol as well as a colour, so the page reads in greyscale.
+
+Unavailable data is never shown as a number or as on track: its value is ``n/a`` with a
+footnote giving the reason, and its status is grey whatever the row says.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from safer_communities.periods import Quarter, periods_for
+from safer_communities.settings import PACKAGE_DIR, home
+
+if TYPE_CHECKING:
+    from safer_communities.warehouse import Warehouse
+
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATE = "report.html.j2"
+WITH_DATA = ("available", "incomplete")
+COUNTY_TYPE = "county"
+
+# RAG: a colour class, a symbol distinct in shape (legible in greyscale) and words.
+RAG = {
+    "green": ("\u25cf", "on track"),  # ● black circle
+    "amber": ("\u25b2", "missed by no more than 5% of the target"),  # ▲
+    "red": ("\u25a0", "not on track: missed by more than 5%"),  # ■
+    "grey": ("\u25cb", "not judged: no target, or no data"),  # ○
+}
+TREND = {
+    "improving": ("\u2191", "improving (significant, in the good direction)"),  # ↑
+    "worsening": ("\u2193", "worsening (significant, in the bad direction)"),  # ↓
+    "increasing": ("\u2197", "increasing (significant; no judgement for this indicator)"),  # ↗
+    "decreasing": ("\u2198", "decreasing (significant; no judgement for this indicator)"),  # ↘
+    "no significant change": ("\u2192", "no significant change"),  # →
+    "cannot be calculated": ("\u2013", "cannot be calculated (see the trend basis)"),  # –
+}
+SUPPRESSION = {
+    "<5": "fewer than five people: hidden to protect individuals",
+    "[c]": "hidden so that a figure of fewer than five people cannot be worked out from the county total",
+}
+ATTRIBUTION = [
+    "Police recorded crime and anti-social behaviour: data.police.uk (Leicestershire Police). Contains public "
+    "sector information licensed under the Open Government Licence v3.0.",
+    "Population estimates (ONS mid-2014) and the LSOA to local authority district lookup: Office for National "
+    "Statistics. Contains public sector information licensed under the Open Government Licence v3.0.",
+    "Open Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+]
+
+
+def _quarter(quarter: Quarter | str) -> Quarter:
+    return quarter if isinstance(quarter, Quarter) else Quarter.parse(str(quarter))
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def read(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict]]:
+    """The quarter's published rows, its summary rows and the availability of every source period in it."""
+    label = str(_quarter(quarter))
+    rows = warehouse.query(
+        "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q "
+        "ORDER BY sort_order, CASE WHEN area_type = 'county' THEN 0 ELSE 1 END, area_name", {"q": label})
+    summary = warehouse.query(
+        "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :q ORDER BY sort_order", {"q": label})
+    glance = warehouse.query(
+        "SELECT source, period, status, reason, last_loaded_at, last_rows_loaded, critical_failures, warnings, "
+        "quarantined_rows FROM audit.source_glance ORDER BY source, period")
+    return rows, summary, glance
+
+
+def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[str, Any]) -> list[dict]:
+    """Every registered source's periods within the quarter, as ``safer-communities status QUARTER`` lists
+    them: a period no run has decided yet is ``not ingested``."""
+    label = str(_quarter(quarter))
+    found = {(row["source"], row["period"]): row for row in glance}
+    result = []
+    for name, source in sorted(sources.items()):
+        for period in periods_for(source.cadence, label):
+            row = found.get((name, str(period))) or {
+                "source": name, "period": str(period), "status": "not ingested",
+                "reason": "No run has decided this period yet.", "last_loaded_at": None, "last_rows_loaded": None,
+                "critical_failures": 0, "warnings": 0, "quarantined_rows": 0}
+            result.append({**row, "owner": source.owner, "cadence": source.cadence})
+    return result
+
+
+# ---------------------------------------------------------------------------- sentences
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _number(value: float | None, unit: str) -> str:
+    """A figure in its unit, as the mart displays it (value_display)."""
+    if value is None:
+        return "n/a"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    return f"{value:.2f}"
+
+
+def has_data(row: dict) -> bool:
+    return row["status"] in WITH_DATA
+
+
+def rag_of(row: dict) -> str:
+    """The row's RAG, never green/amber/red without data (belt and braces over the mart's rule)."""
+    rag = row["on_track"] if row["on_track"] in RAG else "grey"
+    return rag if has_data(row) and row["value_display"] not in ("n/a",) else "grey"
+
+
+def _is_cohort(row: dict) -> bool:
+    return row["trend_basis"].startswith("annual cohort")
+
+
+def comparison_phrase(row: dict) -> str | None:
+    """'against 39.0% for the previous cohort' / 'against 67 in the same quarter last year' (published only)."""
+    if not has_data(row) or row["value"] is None or row["last_year_value"] is None:
+        return None
+    before = _number(row["last_year_value"], row["unit"])
+    return f"against {before} for the previous cohort" if _is_cohort(row) else \
+        f"against {before} in the same quarter last year"
+
+
+def direction(row: dict) -> str | None:
+    """'improved' / 'worsened' by polarity, 'increased' / 'decreased' without a judgement, on the change on
+    last year; None without a comparison or without a change."""
+    if row["status"] != "available" or row["value"] is None or row["change"] is None or row["change"] == 0:
+        return None
+    up = row["change"] > 0
+    if row["polarity"] == "high":
+        return "improved" if up else "worsened"
+    if row["polarity"] == "low":
+        return "worsened" if up else "improved"
+    return "increased" if up else "decreased"
+
+
+def indicator_sentence(row: dict) -> str:
+    """E.g. 'Reduction in offending by the IOM cohort: 56.4%, against 39.0% for the previous cohort: on track.'"""
+    name = row["indicator_name"]
+    if not has_data(row):
+        return f"{name}: n/a, not available ({row['status']}; the reason is given above)."
+    if row["value_display"] in SUPPRESSION:
+        figure = f"{row['value_display']} (hidden: small numbers)"
+    else:
+        figure = row["value_display"]
+        compared = comparison_phrase(row)
+        if compared:
+            figure += f", {compared}"
+    rag = rag_of(row)
+    if row["status"] == "incomplete":
+        judgement = f"not judged, {row['on_track_reason']}"
+    elif rag == "green":
+        judgement = "on track"
+    elif rag == "amber":
+        judgement = "amber, just missing the target"
+    elif rag == "red":
+        judgement = "red, not on track"
+    elif row["target_kind"] == "none":
+        judgement = "monitored, no target"
+    else:
+        judgement = f"not judged ({row['on_track_reason']})"
+    return f"{name}: {figure}: {judgement}."
+
+
+def summary_sentences(overall: dict, county: list[dict], quarter: Quarter) -> dict[str, Any]:
+    """The Overall Performance Summary, from the summary row 'all' and the county's published rows."""
+    total, with_data = overall["indicators"], overall["with_data"]
+    judged = overall["on_track"] + overall["amber"] + overall["red"]
+    sentences = []
+    if with_data == total:
+        sentences.append(f"Performance information is available for all {total} indicators for {quarter}.")
+    elif 2 * with_data < total:
+        sentences.append(f"Little performance information is currently available for {quarter}: "
+                         f"{with_data} of {total} indicators have data.")
+    else:
+        sentences.append(f"Performance information is available for {with_data} of {total} indicators "
+                         f"for {quarter}.")
+    if judged == 0:
+        sentences.append("None of the indicators with data can be judged against a target this quarter.")
+    else:
+        if 2 * overall["on_track"] > judged:
+            share = "the majority of indicators are on track"
+        elif 2 * overall["on_track"] == judged:
+            share = "half of the indicators are on track"
+        elif overall["on_track"]:
+            share = "a minority of indicators are on track"
+        else:
+            share = "none of the indicators is on track"
+        sentences.append(f"Where performance information is available, {share} "
+                         f"({overall['on_track']} of {judged} with a target).")
+    sentences.append(f"Of the {_plural(with_data, 'indicator')} with data, {overall['on_track']} "
+                     f"{'is' if overall['on_track'] == 1 else 'are'} on track, {overall['amber']} amber, "
+                     f"{overall['red']} red and {overall['no_target']} monitored without a target.")
+    improved = [row for row in county if direction(row) == "improved"]
+    worsened = [row for row in county if direction(row) == "worsened"]
+    improving = [row for row in county if row["trend"] == "improving"]
+    worsening = [row for row in county if row["trend"] == "worsening"]
+    for word, found in (("improved", improved), ("worsened", worsened)):
+        if found:
+            sentences.append(
+                f"Compared with last year, {_plural(len(found), 'indicator')} {word}: "
+                + "; ".join(f"{row['indicator_name']} ({row['value_display']}, {comparison_phrase(row)})"
+                            for row in found) + ".")
+    if improving or worsening:
+        parts = []
+        if improving:
+            parts.append(f"improving: {', '.join(row['indicator_name'] for row in improving)}")
+        if worsening:
+            parts.append(f"worsening: {', '.join(row['indicator_name'] for row in worsening)}")
+        sentences.append(f"Over the last six months, {overall['improving']} improving and {overall['worsening']} "
+                         f"worsening significantly ({'; '.join(parts)}).")
+    else:
+        sentences.append("No indicator shows a significant improvement or worsening over the last six months.")
+    reasons = [reason for reason in (overall["unavailable_reasons"] or "").split(" | ") if reason]
+    missing = (f"{_plural(overall['not_available'], 'indicator')} "
+               f"{'is' if overall['not_available'] == 1 else 'are'} not available, for these reasons:"
+               if overall["not_available"] else None)
+    return {"sentences": sentences, "missing": missing, "reasons": reasons}
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+def _cell(row: dict, notes: dict[str, int]) -> dict:
+    rag = rag_of(row)
+    note = None
+    if not has_data(row):
+        note = notes.setdefault(f"{row['status']}: {row['status_reason']}", len(notes) + 1)
+    return {"display": row["value_display"] if has_data(row) else "n/a", "rag": rag, "symbol": RAG[rag][0],
+            "rag_text": RAG[rag][1], "status": row["status"], "note": note, "area": row["area_name"],
+            "suppression": row["suppression"]}
+
+
+def context(quarter: Quarter | str, rows: list[dict], summary: list[dict], availability: list[dict],
+            as_of: date) -> dict[str, Any]:
+    """Everything the template shows (pure)."""
+    quarter = _quarter(quarter)
+    if not rows or not summary:
+        raise LookupError(f"no dashboard for {quarter} in the mart; compute it first "
+                          f"(safer-communities dashboard {str(quarter)!r})")
+    overall = next(line for line in summary if line["priority_id"] == "all")
+    county = [row for row in rows if row["area_type"] == COUNTY_TYPE]
+    areas = list(dict.fromkeys(row["area_name"] for row in sorted(
+        rows, key=lambda r: (r["area_type"] != COUNTY_TYPE, r["area_name"]))))
+    priorities = []
+    for line in summary:
+        if line["priority_id"] == "all":
+            continue
+        mine = [row for row in county if row["priority_id"] == line["priority_id"]]
+        intro = None
+        if line["indicators"] and not line["with_data"]:
+            intro = f"None of the {_plural(line['indicators'], 'indicator')} has data for {quarter}."
+        elif line["indicators"]:
+            intro = (f"{line['with_data']} of {_plural(line['indicators'], 'indicator')} have data; "
+                     f"{line['on_track']} on track, {line['amber']} amber, {line['red']} red, "
+                     f"{line['no_target']} monitored without a target.")
+        priorities.append({
+            "id": line["priority_id"], "name": line["priority_name"], "note": line["note"], "intro": intro,
+            "reasons": [r for r in (line["unavailable_reasons"] or "").split(" | ") if r],
+            "indicators": [{
+                "name": row["indicator_name"], "display": row["value_display"] if has_data(row) else "n/a",
+                "target": row["target_text"], "rag": rag_of(row), "symbol": RAG[rag_of(row)][0],
+                "rag_text": RAG[rag_of(row)][1],
+                "rag_reason": row["on_track_reason"] if has_data(row) else f"data not available ({row['status']})",
+                "trend": row["trend"], "trend_symbol": TREND.get(row["trend"], ("", ""))[0],
+                "trend_basis": row["trend_basis"], "status": row["status"],
+                "sentence": indicator_sentence(row),
+            } for row in mine],
+        })
+    notes: dict[str, int] = {}
+    table = []
+    for row in county:
+        cells = {r["area_name"]: _cell(r, notes) for r in rows if r["indicator_id"] == row["indicator_id"]}
+        table.append({"id": row["indicator_id"], "name": row["indicator_name"], "priority": row["priority_name"],
+                      "target": row["target_text"], "trend": row["trend"],
+                      "trend_symbol": TREND.get(row["trend"], ("", ""))[0],
+                      "cells": [cells.get(area) for area in areas]})
+    return {
+        "quarter": str(quarter), "as_of": as_of, "first_month": quarter.start, "last_month": quarter.months[-1].start,
+        "months": [month.start for month in quarter.months], "run_id": overall["run_id"],
+        "code_version": overall["code_version"], "computed_at": overall["computed_at"],
+        "summary": summary_sentences(overall, county, quarter), "priorities": priorities,
+        "areas": areas, "table": table, "footnotes": sorted(notes.items(), key=lambda item: item[1]),
+        "suppressed": [key for key in SUPPRESSION if any(row["value_display"] == key for row in rows)],
+        "suppression": SUPPRESSION, "rag_legend": RAG, "trend_legend": TREND,
+        "availability": availability, "attribution": ATTRIBUTION,
+    }
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters["month"] = lambda day: f"{day:%B %Y}"
+    environment.filters["day"] = lambda day: f"{day.day} {day:%B %Y}"
+    return environment
+
+
+def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = None) -> str:
+    """The quarter's board report as one self-contained HTML page."""
+    from safer_communities.registry import default_registry
+
+    rows, summary, glance = read(warehouse, quarter)
+    page = context(quarter, rows, summary, availability_rows(quarter, glance, default_registry()),
+                   as_of or date.today())
+    return _environment().get_template(TEMPLATE).render(**page)
+
+
+def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
+    return (Path(out_dir) if out_dir else home() / "reports" / _quarter(quarter).slug) / "report.html"
+
+
+def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | None = None,
+          as_of: date | None = None) -> Path:
+    """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``)."""
+    html = render(warehouse, quarter, as_of)
+    path = report_path(quarter, Path(out_dir) if out_dir else None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

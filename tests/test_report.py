@@ -1,0 +1,288 @@
+"""The quarterly board report on the 2015/16 Q1 demo (DuckDB): sentences from the mart, sections, appendix.
+
+The module fixture ingests the demo extracts of every source (``ingest.ingest``, what the DAGs'
+tasks do) as at the seed report's date into one DuckDB file, computes the dashboard for 2014/15 Q1
+to 2015/16 Q1 and renders the seed quarter's report once. The HTML is read with the standard
+library's parser: no browser, no extra dependency.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from safer_communities import cli, dashboard, ingest, report
+from safer_communities.demo import REPORT_DATE, generate
+from safer_communities.indicators import load_catalogue
+from safer_communities.periods import Quarter
+from safer_communities.registry import default_registry
+from safer_communities.warehouse import Warehouse
+from tests.conftest import PSEUDONYMISATION_KEY
+
+SEED = "2015/16 Q1"
+PERIODS = ("2013/14", "2014/15", "2015/16 Q1")
+QUARTERS = ["2014/15 Q1", "2014/15 Q2", "2014/15 Q3", "2014/15 Q4", SEED]
+WITH_DATA = ("available", "incomplete")
+
+
+class Page(HTMLParser):
+    """The elements of the page with their attributes and text (text inside <sup> is kept apart)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[dict] = []  # every start tag: {"tag", "attrs", "text", "sup"}
+        self._open: list[dict] = []
+        self._in_sup = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        element = {"tag": tag, "attrs": dict(attrs), "text": "", "sup": ""}
+        self.elements.append(element)
+        if tag == "sup":
+            self._in_sup += 1
+        if tag not in ("br", "meta", "link", "img", "input", "hr"):
+            self._open.append(element)
+
+    def handle_endtag(self, tag):
+        if tag == "sup":
+            self._in_sup -= 1
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index]["tag"] == tag:
+                del self._open[index:]
+                break
+
+    def handle_data(self, data):
+        for element in self._open:
+            element["sup" if self._in_sup and element["tag"] != "sup" else "text"] += data
+
+    def by_id(self, ident: str) -> dict:
+        return next(e for e in self.elements if e["attrs"].get("id") == ident)
+
+    def cells(self) -> list[dict]:
+        """The appendix dashboard's value cells."""
+        table = self.elements.index(self.by_id("dashboard"))
+        end = self.elements.index(self.by_id("legend"))
+        return [e for e in self.elements[table:end] if e["tag"] == "td" and "data-area" in e["attrs"]]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Warehouse, Path, str]:
+    """The demo ingested into DuckDB, the dashboard computed, the seed quarter's report rendered."""
+    root = tmp_path_factory.mktemp("report")
+    generate(root / "drop")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SAFER_COMMUNITIES_HOME", str(root / "var"))
+        patch.setenv("SAFER_COMMUNITIES_DROP", str(root / "drop"))
+        patch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
+                     json.dumps({"conn_type": "generic", "password": PSEUDONYMISATION_KEY}))
+        (root / "var").mkdir()
+        warehouse = Warehouse(f"duckdb:///{root / 'var' / 'warehouse.duckdb'}")
+        warehouse.migrate()
+        for source in default_registry():
+            for period in PERIODS:
+                ingest.ingest(source, period, as_of=REPORT_DATE, run_id="demo", warehouse=warehouse)
+        for quarter in QUARTERS:
+            dashboard.compute(warehouse, Quarter.parse(quarter), run_id="report-test",
+                              export_dir=root / "exports")
+        page = report.render(warehouse, SEED, as_of=REPORT_DATE)
+        yield warehouse, root, page
+    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def page(built) -> Page:
+    return Page(built[2])
+
+
+@pytest.fixture(scope="module")
+def published(built) -> list[dict]:
+    return built[0].query("SELECT * FROM mart.dashboard_published WHERE quarter_label = :q", {"q": SEED})
+
+
+@pytest.fixture(scope="module")
+def overall(built) -> dict:
+    return built[0].query("SELECT * FROM mart.dashboard_summary WHERE quarter_label = :q AND priority_id = 'all'",
+                          {"q": SEED})[0]
+
+
+def test_the_header_names_the_quarter_its_months_the_date_and_the_run(page, overall):
+    text = squash(page.by_id("summary")["text"])
+    header = squash(next(e for e in page.elements if e["tag"] == "header")["text"])
+    assert "Safer Communities performance 2015/16 Q1" in header
+    assert "17 September 2015" in header and "April 2015 to June 2015" in header
+    assert overall["run_id"] in header and overall["code_version"] in header
+    assert text.startswith("1. Overall performance summary")
+
+
+def test_the_summary_sentences_match_the_mart(page, overall):
+    text = squash(page.by_id("summary")["text"])
+    judged = overall["on_track"] + overall["amber"] + overall["red"]
+    assert (overall["with_data"], overall["indicators"], overall["on_track"], judged) == (5, 14, 3, 3)
+    # fewer than half have data: "little"; more than half of the judged are on track: "the majority"
+    assert f"Little performance information is currently available for 2015/16 Q1: {overall['with_data']} of " \
+           f"{overall['indicators']} indicators have data." in text
+    assert "Where performance information is available, the majority of indicators are on track " \
+           f"({overall['on_track']} of {judged} with a target)." in text
+    assert f"{overall['on_track']} are on track, {overall['amber']} amber, {overall['red']} red and " \
+           f"{overall['no_target']} monitored without a target." in text
+    assert f"{overall['not_available']} indicators are not available, for these reasons:" in text
+    # every unavailable source's reason, as the mart states it
+    for reason in overall["unavailable_reasons"].split(" | "):
+        assert squash(reason) in text
+    assert "NICHE" in text
+    # what improved: IOM against the previous cohort, first-time entrants against last year
+    assert "2 indicators improved: Reduction in offending by the IOM cohort (56.4%, against 39.0% for the " \
+           "previous cohort); First-time entrants to the youth justice system (48, against 67 in the same " \
+           "quarter last year)." in text
+
+
+def test_each_priority_in_catalogue_order_with_its_sentences(page):
+    catalogue = load_catalogue()
+    text = squash(page.by_id("priorities")["text"])
+    positions = [text.index(priority.name) for priority in catalogue.priorities]
+    assert positions == sorted(positions)
+    for priority in catalogue.priorities:
+        for indicator in priority.indicators:
+            assert indicator.name in text, indicator.name
+    assert "Reduction in offending by the IOM cohort: 56.4%, against 39.0% for the previous cohort: on track." in text
+    assert "MARAC repeat referral rate: 28.5%, against 22.6% in the same quarter last year: on track." in text
+    assert "Referrals to domestic abuse support services: 621, against 497 in the same quarter last year: " \
+           "monitored, no target." in text
+    terrorism = squash(page.by_id("priority-terrorism")["text"])
+    assert "Appropriate measures for this priority are being determined." in terrorism
+    crime = squash(page.by_id("priority-crime")["text"])
+    assert "None of the 5 indicators has data for 2015/16 Q1." in crime and "NICHE" in crime
+    assert "Vehicle crime: n/a, not available (unavailable" in crime
+
+
+def test_unavailable_indicators_are_na_and_never_green_or_zero(page, published):
+    cells = page.cells()
+    assert len(cells) == len(published) == 14 * 8
+    unavailable = 0
+    for cell in cells:
+        status = cell["attrs"]["data-status"]
+        shown = squash(cell["text"])
+        if status not in WITH_DATA:
+            unavailable += 1
+            assert cell["attrs"]["data-rag"] == "grey" and "rag-grey" in cell["attrs"]["class"]
+            assert shown == "\u25cbn/a" and cell["sup"].strip().isdigit(), shown
+            assert "\u25cf" not in shown and not re.search(r"\d", shown)
+        else:
+            assert "n/a" not in shown
+    assert unavailable == sum(r["status"] not in WITH_DATA for r in published) == 9 * 8
+    # the same in the priority tables: n/a and grey, for every county row without data
+    rows = {e["attrs"]["data-indicator-name"]: e for e in page.elements if "data-indicator-name" in e["attrs"]}
+    for row in published:
+        if row["area_type"] == "county" and row["status"] not in WITH_DATA:
+            element = rows[row["indicator_name"]]
+            rag = next(e for e in page.elements[page.elements.index(element):] if "data-rag" in e["attrs"])
+            assert rag["attrs"]["data-rag"] == "grey" and squash(rag["text"]).startswith("\u25cb")
+            value = next(e for e in page.elements[page.elements.index(element):] if e["attrs"].get("class") == "num")
+            assert squash(value["text"]) == "n/a"
+    # the footnotes give the reasons
+    footnotes = squash(page.by_id("footnotes")["text"])
+    assert "unavailable: Declared outage 2015-04 to 2015-06" in footnotes and "NICHE" in footnotes
+    assert "late: Not delivered yet" in footnotes
+
+
+def test_green_cells_have_the_green_symbol_and_a_legend(page, published):
+    for cell in page.cells():
+        symbol = report.RAG[cell["attrs"]["data-rag"]][0]
+        assert squash(cell["text"]).startswith(symbol)
+    legend = squash(page.by_id("legend")["text"])
+    for key, (symbol, words) in {**report.RAG, **report.TREND}.items():
+        assert symbol in legend and words in legend, key
+
+
+def test_suppressed_figures_are_shown_as_published(page, published):
+    hidden = [r for r in published if r["value_display"] in ("<5", "[c]")]
+    assert {r["value_display"] for r in hidden} == {"<5", "[c]"}
+    cells = {(c["attrs"]["data-area"], i // 8): c for i, c in enumerate(page.cells())}
+    order = sorted({(r["sort_order"], r["indicator_name"]) for r in published})
+    row_of = {name: n for n, (_, name) in enumerate(order)}
+    for row in hidden:
+        cell = cells[(row["area_name"], row_of[row["indicator_name"]])]
+        assert squash(cell["text"]).endswith(row["value_display"]), (row["indicator_id"], row["area_name"])
+        assert row["value"] is None  # the published view has no value behind it
+    legend = squash(page.by_id("appendix")["text"])
+    assert "<5: fewer than five people" in legend and "[c]: hidden so that" in legend
+
+
+def test_the_page_is_self_contained(built, page):
+    text = built[2]
+    assert "<script" not in text.lower() and "<link" not in text.lower() and "<img" not in text.lower()
+    for element in page.elements:
+        for name in ("src", "href", "action", "data"):
+            value = element["attrs"].get(name) or ""
+            assert "http" not in value.lower(), element
+    footer = page.by_id("attribution")["text"]
+    # a URL is only ever text of the attribution footer, never a link or a resource
+    rest = html.unescape(re.sub(r"<footer.*?</footer>", "", text, flags=re.S))
+    assert not re.search(r"https?://", rest), re.findall(r"https?://\S+", rest)
+    attribution = squash(footer)
+    assert "data.police.uk" in attribution and "Open Government Licence v3.0" in attribution
+    assert "Office for National Statistics" in attribution
+
+
+def test_the_availability_page_lists_every_source_period_of_the_quarter(page):
+    rows = [e["attrs"] for e in page.elements if e["tag"] == "tr" and "data-source" in e["attrs"]]
+    found = {(r["data-source"], r["data-period"]): r["data-status"] for r in rows}
+    assert found == {
+        **{("police_street_crime", m): "unavailable" for m in ("2015-04", "2015-05", "2015-06")},
+        **{("domestic_abuse_referrals", m): "available" for m in ("2015-04", "2015-05", "2015-06")},
+        ("marac_referrals", SEED): "available", ("youth_first_time_entrants", SEED): "available",
+        ("youth_reoffending", SEED): "late", ("community_survey", SEED): "late", ("iom_cohort", "2015/16"): "late",
+    }
+    text = squash(page.by_id("availability")["text"])
+    assert "NICHE" in text and "Leicestershire MARAC coordinator" in text
+
+
+def test_write_and_the_command(built, monkeypatch, capsys, tmp_path):
+    warehouse, root, _ = built
+    monkeypatch.setenv("SAFER_COMMUNITIES_HOME", str(root / "var"))
+    path = report.write(warehouse, SEED, as_of=date(2015, 9, 17))
+    assert path == root / "var" / "reports" / "2015-16-Q1" / "report.html"
+    assert "Reduction in offending by the IOM cohort" in path.read_text(encoding="utf-8")
+    warehouse.close()  # the command opens the same DuckDB file through the default connection
+    cli.main(["report", SEED, "--out", str(tmp_path / "out"), "--as-of", "2015-09-17"])
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(tmp_path / "out" / "report.html")
+    assert "17 September 2015" in Path(printed).read_text(encoding="utf-8")
+    with pytest.raises(SystemExit, match="no dashboard for 2019/20 Q1"):
+        cli.main(["report", "2019/20 Q1", "--out", str(tmp_path / "none")])
+
+
+def _overall(**counts) -> dict:
+    base = {"indicators": 14, "with_data": 10, "on_track": 1, "amber": 1, "red": 2, "no_target": 6,
+            "not_available": 4, "improving": 0, "worsening": 0, "unavailable_reasons": "x (late): due soon."}
+    return {**base, **counts}
+
+
+@pytest.mark.parametrize(("counts", "expected"), [
+    ({}, "Where performance information is available, a minority of indicators are on track (1 of 4 with a "
+         "target)."),
+    ({"on_track": 2, "amber": 0}, "half of the indicators are on track (2 of 4 with a target)."),
+    ({"on_track": 0}, "none of the indicators is on track (0 of 3 with a target)."),
+    ({"on_track": 0, "amber": 0, "red": 0}, "None of the indicators with data can be judged against a target"),
+    ({"with_data": 14, "not_available": 0}, "Performance information is available for all 14 indicators"),
+])
+def test_summary_wording_follows_the_counts(counts, expected):
+    text = " ".join(report.summary_sentences(_overall(**counts), [], Quarter.parse(SEED))["sentences"])
+    assert expected in text
+    assert "Little" not in text
+
+
+def test_a_row_without_data_is_never_green():
+    row = {"status": "unavailable", "on_track": "green", "value_display": "n/a"}
+    assert report.rag_of(row) == "grey"
+    assert report.rag_of({**row, "status": "available", "value_display": "28.5%"}) == "green"
