@@ -22,7 +22,7 @@ export SAFER_COMMUNITIES_HOME ?= $(CURDIR)/var
 export GX_ANALYTICS_ENABLED := False
 export NO_COLOR := 1
 
-.PHONY: help install airflow-db run test lint bench airflow-ui clean
+.PHONY: help install system-deps airflow-db run test lint bench airflow-ui clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,7 +44,12 @@ airflow-db: install  ## migrate the Airflow metadata database and create the war
 run: airflow-db  ## the main job: ingest police data through the DAG on the embedded DuckDB warehouse
 	$(BIN)/safer-communities run
 
-test: install  ## the whole test suite (DuckDB and a real PostgreSQL)
+system-deps:  ## Debian's chromium and poppler-utils (the report's PDF and its browser test), if missing
+	@command -v chromium > /dev/null && command -v pdftoppm > /dev/null || { \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium poppler-utils; }
+
+test: install system-deps  ## the whole test suite (DuckDB and a real PostgreSQL)
 	$(BIN)/pytest
 
 lint: install  ## ruff

@@ -286,3 +286,49 @@ def test_a_row_without_data_is_never_green():
     row = {"status": "unavailable", "on_track": "green", "value_display": "n/a"}
     assert report.rag_of(row) == "grey"
     assert report.rag_of({**row, "status": "available", "value_display": "28.5%"}) == "green"
+
+
+APPENDIX_VISIBLE = """(() => {
+  const table = document.querySelector('#appendix table#dashboard');
+  const box = table.getBoundingClientRect();
+  const style = getComputedStyle(table);
+  return {width: box.width, height: box.height, display: style.display, visibility: style.visibility,
+          rows: table.querySelectorAll('tbody tr').length, columns: table.querySelectorAll('thead th').length};
+})()"""
+
+
+def test_the_report_in_headless_chromium_and_as_pdf(built, tmp_path):
+    """Debian's Chromium opens the page with no console error and no request but the page itself, shows the
+    appendix table, takes a screenshot, and prints a PDF of a few pages."""
+    import subprocess
+
+    from tests.browser import open_page, png_size
+
+    html = tmp_path / "report.html"
+    html.write_text(built[2], encoding="utf-8")
+    loaded = open_page(html, expressions={"appendix": APPENDIX_VISIBLE})
+    assert loaded.console_errors == []
+    assert loaded.requests == [html.resolve().as_uri()]  # self-contained
+    appendix = loaded.values["appendix"]
+    assert appendix["display"] == "table" and appendix["visibility"] == "visible"
+    assert appendix["width"] > 600 and appendix["height"] > 300
+    assert appendix["rows"] >= 14 and appendix["columns"] >= 1 + 8  # indicators x county and seven districts
+    width, height = png_size(loaded.screenshot)
+    assert width == 1280 and height > 3000  # the whole page
+    (tmp_path / "report.png").write_bytes(loaded.screenshot)
+
+    pdf = report.write_pdf(html)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert 4 <= len(pages) <= 12, len(pages)
+
+
+def test_the_browser_check_catches_a_page_that_is_not_self_contained(tmp_path):
+    """The same check on a page with an outside image and a console error: both are caught."""
+    from tests.browser import open_page
+
+    bad = tmp_path / "bad.html"
+    bad.write_text('<p>x</p><img src="http://example.invalid/x.png"><script>console.error("boom")</script>')
+    loaded = open_page(bad)
+    assert "http://example.invalid/x.png" in loaded.requests
+    assert any("boom" in message for message in loaded.console_errors)

@@ -7,7 +7,7 @@
     status [PERIOD ...]  every source's periods at a glance: status, last load, validation failures, quarantine
     dashboard PERIOD ... compute the dashboard of the quarters in each period (or FIRST..LAST), outside Airflow
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
-    report QUARTER [--out DIR]  write the quarter's board report (one HTML page) and print its path
+    report QUARTER [--out DIR] [--pdf]  write the quarter's board report (HTML, and PDF) and print its path
 """
 
 from __future__ import annotations
@@ -119,17 +119,19 @@ def show(quarter: str) -> None:
     print(f"run {overall['run_id']}, code {overall['code_version']}, computed {overall['computed_at']}")
 
 
-def report(quarter: str, out: str | None, as_of: date | None = None) -> None:
+def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool = False) -> None:
     """Write the quarter's board report from the published mart (default: $SAFER_COMMUNITIES_HOME/reports/)."""
     from safer_communities import report as board_report
     from safer_communities.periods import PeriodError
 
     try:
         with _warehouse() as warehouse:
-            path = board_report.write(warehouse, quarter, out, as_of=as_of)
-    except (LookupError, PeriodError) as error:
+            path = board_report.write(warehouse, quarter, out, as_of=as_of, pdf=pdf)
+    except (LookupError, PeriodError, board_report.BrowserMissing) as error:
         sys.exit(str(error))
     print(path)
+    if pdf:
+        print(path.with_suffix(".pdf"))
 
 
 def compute_dashboard(periods: list[str]) -> None:
@@ -275,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
                                              "<quarter>/)")
     report_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                help="the report date printed on it (default: today)")
+    report_parser.add_argument("--pdf", action="store_true", help="also print it to report.pdf (headless Chromium)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "show":
         show(args.quarter)
     elif args.command == "report":
-        report(args.quarter, args.out, args.as_of)
+        report(args.quarter, args.out, args.as_of, args.pdf)
     else:
         status(args.periods)
 

@@ -326,10 +326,61 @@ def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
 
 
 def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | None = None,
-          as_of: date | None = None) -> Path:
-    """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``)."""
+          as_of: date | None = None, pdf: bool = False) -> Path:
+    """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``),
+    and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
     html = render(warehouse, quarter, as_of)
     path = report_path(quarter, Path(out_dir) if out_dir else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+    if pdf:
+        write_pdf(path)
     return path
+
+
+# ---------------------------------------------------------------------------- the browser: PDF and pictures
+
+# Headless Chromium, as the machine's closed network needs it: no background connections, a fresh profile.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars")
+
+
+class BrowserMissing(RuntimeError):
+    """No Chromium to print the PDF with."""
+
+
+def chromium() -> str:
+    """The Chromium binary: ``$CHROMIUM``, else ``chromium`` on the PATH (Debian's package ``chromium``)."""
+    import os
+    import shutil
+
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise BrowserMissing("no Chromium to print the PDF with: install Debian's 'chromium' (make system-deps) "
+                             "or set CHROMIUM to its path")
+    return found
+
+
+def run_chromium(html: Path, *arguments: str, timeout: float = 120) -> str:
+    """Open the page in headless Chromium with ``arguments``; return what it logged (console messages included)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+             *arguments, html.resolve().as_uri()],
+            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"chromium failed on {html} ({done.returncode}): {done.stderr[-2000:]}")
+    return done.stderr
+
+
+def write_pdf(html: Path) -> Path:
+    """Print the report to ``report.pdf`` beside it (A4, the page's own print styles)."""
+    pdf = html.with_suffix(".pdf")
+    run_chromium(html, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    if not pdf.exists() or pdf.stat().st_size == 0:
+        raise RuntimeError(f"chromium wrote no PDF for {html}")
+    return pdf
