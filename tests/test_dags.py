@@ -32,6 +32,8 @@ def test_no_import_errors_and_expected_dags(dagbag):
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
 def test_house_rules(dagbag, dag_id):
+    from safer_communities.alerts import FailureAlert
+
     dag = dagbag.dags[dag_id]
     assert dag.doc_md and dag.doc_md.strip().startswith("###"), "module docstring as doc_md"
     assert dag.tags and set(dag.tags) <= ALLOWED_TAGS
@@ -39,6 +41,9 @@ def test_house_rules(dagbag, dag_id):
     for task in dag.tasks:
         assert task.owner == "community-safety-data", task.task_id
         assert task.retries >= 1, task.task_id
+        callbacks = task.on_failure_callback  # a mapped task keeps the one callback it was given
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(c, FailureAlert) for c in callbacks), f"{task.task_id}: no failure alert wired"
 
 
 def test_ingest_police_shape(dagbag):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
+from safer_communities.alerts import FailureAlert
 from safer_communities.ingestion_dag import OWNER, source_asset
 from safer_communities.settings import WRITER_POOL
 
@@ -39,7 +40,8 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
         catchup=False,
         tags=list(TAGS),
         params={"quarter": Param("", type="string", title="Quarter", description=QUARTER_HELP)},
-        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
+                      "on_failure_callback": FailureAlert()},
     )
     def dashboard():
         @task

@@ -1,7 +1,7 @@
 """The one shape every ingestion DAG has: plan -> check availability -> pull -> validate -> load -> record status.
 
 A DAG file declares which registered sources its family ingests and calls
-:func:`ingestion_dag`. Only ``airflow.sdk`` is imported here; each task imports
+:func:`ingestion_dag`. Only ``airflow.sdk`` (and the alerts module, as light) is imported here; each task imports
 the heavy parts (pandas, Great Expectations, database drivers) when it runs.
 """
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, Param, dag, task
 
+from safer_communities.alerts import FailureAlert
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def ingestion_dag(
         max_active_runs=1,
         tags=list(TAGS),
         params={"period": Param("", type="string", title="Period", description=PERIOD_HELP)},
-        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
+                      "on_failure_callback": FailureAlert()},
         render_template_as_native_obj=False,
     )
     def ingestion():
@@ -91,11 +93,14 @@ def ingestion_dag(
 
         @task(pool=WRITER_POOL, outlets=list(assets.values()))
         def record_status(states: list[dict], dag_run=None, outlet_events=None) -> list[dict]:
-            from safer_communities import ingest
+            from airflow.sdk import get_current_context
+
+            from safer_communities import alerts, ingest
             from safer_communities.warehouse import Warehouse
 
             with Warehouse.from_connection() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
+                findings = alerts.quality_findings(states, run_id=dag_run.run_id, warehouse=warehouse)
             from safer_communities.periods import dashboard_quarters
 
             for source, asset in assets.items():
@@ -108,6 +113,8 @@ def ingestion_dag(
                     "periods": [row["period"] for row in rows],
                     "statuses": {row["period"]: row["status"] for row in rows},
                 }
+            # Last, so a slow mail server delays nothing else; it never fails the task.
+            alerts.send_quality_alert(findings, get_current_context())
             return summary
 
         record_status(load(validate(pull(check_availability(plan())))))

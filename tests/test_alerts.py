@@ -1,0 +1,315 @@
+"""Alerts end to end: real dag.test() runs that fail or find bad data, a real SMTP server (aiosmtpd) and a
+real HTTP endpoint on loopback receiving what the notifiers send; and runs that must not be failed by alerts."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import PROJECT
+from tests.http_server import LoopbackServer, Reply, _Handler
+from tests.partner_files import csv_bytes, deliver_file
+from tests.test_marac import AS_OF, HEADER, REFERRALS
+
+BASE_URL = "http://airflow.example.test:8080"
+RECIPIENTS = ["analyst@example.test", "duty-lead@example.test"]
+SENDER = "airflow@example.test"
+MARAC = "marac_referrals"
+QUARTER = "2015/16 Q1"
+# The quarter's referrals plus rows test_marac checks are quarantined (next quarter, duplicate, no such
+# date) and one DASH score out of range (a warning); raw victim references must not reach an alert.
+BAD_ROWS = REFERRALS[QUARTER] + [
+    ("M15-107", "2015-07-01", "VIC-0020", "Blaby", "Police", "14"),
+    ("M15-101", "2015-05-11", "VIC-0021", "Blaby", "Police", "14"),
+    ("M15-108", "31/02/2015", "VIC-0022", "Blaby", "Police", "14"),
+    ("M15-109", "02/05/2015", "VIC-0023", "Blaby", "Police", "40"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _WebhookHandler(_Handler):
+    def do_POST(self) -> None:  # noqa: N802
+        self.server.owner.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        self.server.owner._answer(self)
+
+
+class WebhookServer(LoopbackServer):
+    """The transport tests' loopback server, also answering POST and keeping each request's body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[bytes] = []
+        self._server.RequestHandlerClass = _WebhookHandler
+
+    def posted(self) -> list[dict]:
+        return [json.loads(body) for body in self.bodies]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[tuple[list[str], str, str]]:
+        """(recipients, subject, body text) of each message received."""
+        found = []
+        for envelope in self.envelopes:
+            message = email.message_from_bytes(envelope.content)
+            part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+            found.append((envelope.rcpt_tos, message["Subject"], part.get_payload(decode=True).decode()))
+        return found
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def webhook():
+    server = WebhookServer().start()
+    server.set("alerts", Reply(204))
+    yield server
+    server.stop()
+
+
+def smtp_connection(port: int) -> str:
+    return json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {
+        "from_email": SENDER, "to": RECIPIENTS, "disable_ssl": True, "disable_tls": True,
+        "timeout": 5, "retry_limit": 0}})
+
+
+@pytest.fixture
+def alert_connections(smtp_server, webhook, monkeypatch):
+    """Both alert channels configured, pointing at the loopback servers; returns (inbox, webhook)."""
+    controller, inbox = smtp_server
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", smtp_connection(controller.port))
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", f"{webhook.base_url}/alerts")
+    return inbox, webhook
+
+
+@pytest.fixture(autouse=True)
+def airflow_ui(monkeypatch):
+    """The UI address links are built from; no alert connection unless a test sets one."""
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", raising=False)
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.models.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT / "dags"))
+
+
+@pytest.fixture
+def dag_warehouse(airflow_db, home, tmp_path, monkeypatch) -> str:
+    """A migrated DuckDB warehouse that tasks find through the warehouse connection; its URL."""
+    from safer_communities.warehouse import Warehouse
+
+    url = f"duckdb:///{tmp_path / 'alerts.duckdb'}"
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
+                       json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+    with Warehouse(url) as warehouse:
+        warehouse.migrate()
+    return url
+
+
+def run_dag(dag, conf: dict, *, retries: int | None = None):
+    """dag.test() the DAG; with ``retries``, every task gets that many retries and no retry delay: the
+    DAGs wait 5 minutes between tries, which dag.test() sits out, so a test that broke would hang."""
+    saved = {task.task_id: (task.retries, task.retry_delay) for task in dag.tasks}
+    try:
+        if retries is not None:
+            for task in dag.tasks:
+                task.retries, task.retry_delay = retries, timedelta(0)
+        return dag.test(run_conf=conf)
+    finally:
+        for task in dag.tasks:
+            task.retries, task.retry_delay = saved[task.task_id]
+
+
+def task_states(dag_run) -> dict[str, tuple[str, int]]:
+    return {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
+
+
+def test_a_task_that_fails_for_good_is_alerted_once_by_email_and_webhook(
+        dag_warehouse, home, alert_connections, dagbag, monkeypatch):
+    inbox, webhook = alert_connections
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION", raising=False)
+    deliver_file(home, MARAC, QUARTER, csv_bytes(HEADER, REFERRALS[QUARTER]))
+
+    dag_run = run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=1)
+
+    assert dag_run.state == "failed"
+    assert task_states(dag_run)["validate"] == ("failed", 2)
+    # One alert, after the last try: the first try's failure (up for retry) is not alerted.
+    (recipients, subject, body), = inbox.messages()
+    (posted,) = webhook.posted()
+    link = f"{BASE_URL}/dags/ingest_marac/runs/{quote(dag_run.run_id)}/tasks/validate?try_number=2"
+    assert recipients == RECIPIENTS
+    assert subject == "[Safer Communities] ingest_marac: task validate failed for 2015/16 Q1"
+    for text in (body, json.dumps(posted)):
+        for expected in ("ingest_marac", "validate", dag_run.run_id, QUARTER, "PseudonymisationKeyMissing",
+                         "safer_communities_pseudonymisation", link):
+            assert expected in text, expected
+    assert posted == {
+        "kind": "task_failed", "subject": subject, "dag_id": "ingest_marac", "run_id": dag_run.run_id,
+        "link": link, "task_id": "validate", "try_number": 2, "period": QUARTER,
+        "source_periods": [{"source": MARAC, "period": QUARTER}],
+        "error": posted["error"], "findings": [],
+    }
+    assert posted["error"].startswith("PseudonymisationKeyMissing: no pseudonymisation key")
+    (request,) = webhook.requests
+    assert (request.method, request.path, request.header("content-type")) == ("POST", "/alerts",
+                                                                               "application/json")
+
+
+def test_the_dashboard_dag_alerts_its_failures_too(airflow_db, alert_connections, dagbag):
+    inbox, webhook = alert_connections
+    dag_run = run_dag(dagbag.dags["quarterly_dashboard"], {"quarter": ""}, retries=0)
+    assert dag_run.state == "failed"
+    (_, subject, body), = inbox.messages()
+    assert subject == "[Safer Communities] quarterly_dashboard: task quarters failed"
+    assert "ValueError: no quarter to compute" in body
+    (posted,) = webhook.posted()
+    assert (posted["task_id"], posted["period"]) == ("quarters", None)
+
+
+def test_quarantined_rows_and_warnings_send_one_quality_alert_naming_source_period_and_rules(
+        dag_warehouse, home, key, alert_connections, dagbag):
+    inbox, webhook = alert_connections
+    deliver_file(home, MARAC, QUARTER, csv_bytes(HEADER, BAD_ROWS))
+
+    dag_run = run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=0)
+
+    assert dag_run.state == "success"
+    (recipients, subject, body), = inbox.messages()
+    (posted,) = webhook.posted()
+    assert recipients == RECIPIENTS
+    assert subject == "[Safer Communities] ingest_marac: data-quality findings for marac_referrals 2015/16 Q1"
+    (finding,) = posted["findings"]
+    assert (finding["source"], finding["period"], finding["status"], finding["rows_quarantined"]) == (
+        MARAC, QUARTER, "available", 4)
+    assert finding["rules"] == [
+        {"rule": "case_ref_unique", "severity": "critical", "count": 2},
+        {"rule": "parse_type", "severity": "critical", "count": 1},
+        {"rule": "referral_date_in_period", "severity": "critical", "count": 1},
+        {"rule": "dash_score_range", "severity": "warning", "count": 1},
+    ]
+    assert posted["link"] == f"{BASE_URL}/dags/ingest_marac/runs/{quote(dag_run.run_id)}/tasks/validate"
+    for expected in (MARAC, QUARTER, "4 rows quarantined", "rule case_ref_unique (critical): 2 rows",
+                     "rule dash_score_range (warning): 1 rows", posted["link"]):
+        assert expected in body, expected
+    # the raw victim references stay out of alerts, as out of the warehouse and the logs
+    for text in (body, json.dumps(posted)):
+        assert not any(f"VIC-00{n}" in text.upper() for n in range(10, 24))
+
+
+def test_a_clean_run_sends_nothing(dag_warehouse, home, key, alert_connections, dagbag):
+    inbox, webhook = alert_connections
+    deliver_file(home, MARAC, QUARTER, csv_bytes(HEADER, REFERRALS[QUARTER]))
+    assert run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=0).state == "success"
+    assert inbox.messages() == [] and webhook.requests == []
+
+
+def test_without_alert_connections_nothing_is_sent_and_the_run_succeeds(
+        dag_warehouse, home, key, smtp_server, webhook, dagbag, caplog):
+    _, inbox = smtp_server
+    deliver_file(home, MARAC, QUARTER, csv_bytes(HEADER, BAD_ROWS))
+    assert run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=0).state == "success"
+    assert inbox.messages() == [] and webhook.requests == []
+    assert "alert not sent, no alert connection (safer_communities_alerts_smtp or " \
+           "safer_communities_alerts_webhook) is defined" in caplog.text
+
+
+@pytest.mark.parametrize("endpoint", ["answers 500", "times out", "is down"])
+def test_a_failing_webhook_fails_no_task_and_the_email_still_goes(
+        endpoint, dag_warehouse, home, key, alert_connections, dagbag, monkeypatch, caplog):
+    inbox, webhook = alert_connections
+    if endpoint == "answers 500":
+        webhook.set("alerts", Reply(500, b"boom"))
+    elif endpoint == "times out":
+        webhook.set("alerts", Reply(204, delay=5))
+        monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK",
+                           json.dumps({"conn_type": "http", "extra": {"url": f"{webhook.base_url}/alerts",
+                                                                      "timeout": 0.5}}))
+    else:
+        monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK",
+                           f"http://127.0.0.1:{free_port()}/alerts")  # nothing listens there
+    deliver_file(home, MARAC, QUARTER, csv_bytes(HEADER, BAD_ROWS))
+
+    dag_run = run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=0)
+
+    assert dag_run.state == "success"
+    assert task_states(dag_run)["record_status"] == ("success", 1)
+    assert len(inbox.messages()) == 1
+    assert len(webhook.requests) == (0 if endpoint == "is down" else 1), "one attempt, no retries"
+    assert "alert not sent through safer_communities_alerts_webhook" in caplog.text
+    assert "/alerts" not in caplog.text.split("alert not sent through safer_communities_alerts_webhook")[1][:300]
+
+
+def test_webhook_url_from_the_connection():
+    from airflow.sdk import Connection
+
+    from safer_communities.alerts import webhook_url
+
+    def url(uri=None, **fields):
+        return webhook_url(Connection.from_uri(uri, conn_id="w") if uri else Connection(conn_id="w", **fields))
+
+    assert url("https://hooks.example.org/services/T0/B0") == "https://hooks.example.org/services/T0/B0"
+    assert url("http://127.0.0.1:8080/alerts") == "http://127.0.0.1:8080/alerts"
+    assert url(conn_type="generic", extra=json.dumps({"url": "https://x.test/a?b=1"})) == "https://x.test/a?b=1"
+    assert url(conn_type="generic", host="https://x.test/base/", schema="hook") == "https://x.test/base/hook"
+    assert url(conn_type="generic", host="x.test", port=8443) == "https://x.test:8443"
+    with pytest.raises(ValueError, match="neither extra.url nor a host"):
+        url(conn_type="http")
+
+
+def test_quality_findings_name_rejected_and_incomplete_periods(home, warehouse, key):
+    """On DuckDB and PostgreSQL: a rejected quarter names its rule, an incomplete one its failed check, clean
+    quarters are left out."""
+    from safer_communities import ingest
+    from safer_communities.alerts import quality_findings
+
+    for quarter, rows in REFERRALS.items():
+        deliver_file(home, MARAC, quarter, csv_bytes(HEADER, rows))
+    deliver_file(home, MARAC, "2014/15 Q2", csv_bytes([*HEADER, "Victim name"],
+                                                     [(*row, "someone") for row in REFERRALS["2014/15 Q2"]]))
+    states = ingest.check_availability(ingest.plan(MARAC, "2014/15"), as_of=AS_OF)
+    for step in (ingest.pull, ingest.validate, ingest.load):
+        states = step(states, run_id="t", warehouse=warehouse, **({"as_of": AS_OF} if step is ingest.pull else {}))
+    ingest.record_status(states, run_id="t", warehouse=warehouse)
+
+    findings = {f["period"]: f for f in quality_findings(states, run_id="t", warehouse=warehouse)}
+
+    assert sorted(findings) == ["2014/15 Q2", "2014/15 Q3"]
+    assert findings["2014/15 Q2"]["status"] == "rejected"
+    assert [(r["rule"], r["severity"]) for r in findings["2014/15 Q2"]["rules"]] == [("header_match", "critical")]
+    assert findings["2014/15 Q3"]["status"] == "incomplete"
+    assert findings["2014/15 Q3"]["rules"] == [{"rule": "months_covered", "severity": "completeness", "count": None}]
+    # by their statuses still, but the rules and checks named are only this run's
+    assert quality_findings(states, run_id="another run", warehouse=warehouse) == [
+        {**findings[quarter], "rules": []} for quarter in ("2014/15 Q2", "2014/15 Q3")]
