@@ -7,7 +7,9 @@ for the county and its seven districts, with year to date, target and on-track
 status, six-month trend, district comparison, the availability inherited from
 the sources and small-number suppression; then writes the quarter's export
 (`exports/dashboard/<quarter>/dashboard.csv` and `.parquet`, published rows)
-and emits the `dashboard_quarterly` asset for that quarter.
+and emits the `dashboard_quarterly` asset for that quarter. Last, `report`
+writes the quarter's board report (`reports/<quarter>/report.html`, and
+`report.pdf` where Chromium is installed), dated the run's date.
 
 Triggered by data: every ingestion DAG emits its source's asset once per
 dashboard quarter it fed (the partition key, e.g. `2015/16 Q1`), and this DAG

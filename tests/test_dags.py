@@ -68,6 +68,7 @@ def test_the_dashboard_is_triggered_by_every_registered_source_keyed_by_quarter(
     assert type(dag.timetable.asset_condition).__name__ == "AssetAny"  # any one source landing is enough
     compute = dag.get_task("compute")
     assert compute.pool == "warehouse_writer" and compute.upstream_task_ids == {"quarters"}
+    assert dag.get_task("report").upstream_task_ids == {"compute"} and not dag.get_task("report").downstream_list
     assert [o.name for o in compute.outlets] == ["dashboard_quarterly"]
     assert "quarter" in dag.params
 
@@ -153,6 +154,11 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     county = next(r for r in rows if r["area_code"] == "E10000018")
     assert county["status"] == "incomplete" and county["value"] > 0  # March 2020 fails a completeness check
     assert list(emitted(dashboard_run.run_id, "dashboard_quarterly")) == ["2019/20 Q4"]
+    # and its last task wrote the quarter's board report, dated the run's date, and its PDF
+    page = home / "var" / "reports" / "2019-20-Q4" / "report.html"
+    assert f"{dashboard_run.run_after:%-d %B %Y}" in page.read_text(encoding="utf-8")
+    assert dashboard_run.run_id in page.read_text(encoding="utf-8")
+    assert page.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(dag_warehouse, dagbag):

@@ -97,6 +97,10 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     assert "Summary 2015/16 Q1: 5 of 14 indicators have data; 3 on track, 0 amber, 0 red" in printed
     assert "PREVENTING TERRORISM AND RADICALISATION: Appropriate measures" in printed
     assert f"exports: {home / 'var' / 'exports' / 'dashboard'}" in printed
+    # the dashboard DAG's last task wrote each quarter's board report, dated as at the seed report
+    seed_report = (home / "var" / "reports" / "2015-16-Q1" / "report.html").read_text(encoding="utf-8")
+    assert "17 September 2015" in seed_report and "56.4%" in seed_report and "NICHE" in seed_report
+    assert len(list((home / "var" / "reports").glob("*/report.pdf"))) == 9
 
     # the whole pipeline again: every quarter's export is the same but for run id and time
     cli.main(["run", "--as-of", "2015-09-17"])

@@ -225,7 +225,8 @@ def run(as_of: date) -> None:
     with _warehouse() as warehouse:
         print(f"\nwarehouse: {warehouse.url} (mart.dashboard_quarterly, mart.dashboard_summary, "
               f"mart.dashboard_published)\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
-              f"(dashboard and summary, CSV and Parquet, per quarter)\nlanded files: {home() / 'landing'}"
+              f"(dashboard and summary, CSV and Parquet, per quarter)\nboard reports: {home() / 'reports'} "
+              f"(report.html and report.pdf per quarter)\nlanded files: {home() / 'landing'}"
               f"\nquarantine: {home() / 'quarantine'}\nwhole run: {time.monotonic() - job_began:.0f} s")
 
 

@@ -68,6 +68,24 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
             outlet_events[DASHBOARD_ASSET].extra = result
             return result
 
-        compute.expand(quarter=quarters())
+        @task(pool=WRITER_POOL, map_index_template="{{ result['quarter'] }}")
+        def report(result: dict, dag_run=None) -> str:
+            """The quarter's board report from the published mart: HTML, and PDF where Chromium is installed."""
+            import logging
+
+            from safer_communities import report as board_report
+            from safer_communities.warehouse import Warehouse
+
+            try:
+                board_report.chromium()
+                pdf = True
+            except board_report.BrowserMissing as missing:
+                logging.getLogger(__name__).warning("%s: writing the HTML report only", missing)
+                pdf = False
+            with Warehouse.from_connection() as warehouse:
+                path = board_report.write(warehouse, result["quarter"], as_of=dag_run.run_after.date(), pdf=pdf)
+            return str(path)
+
+        report.expand(result=compute.expand(quarter=quarters()))
 
     return dashboard()
