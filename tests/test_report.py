@@ -332,3 +332,22 @@ def test_the_browser_check_catches_a_page_that_is_not_self_contained(tmp_path):
     loaded = open_page(bad)
     assert "http://example.invalid/x.png" in loaded.requests
     assert any("boom" in message for message in loaded.console_errors)
+
+
+def test_district_comparison_charts_draw_published_intervals_only(page, published):
+    """One chart per indicator with data and district intervals; the county line; a hidden district is not drawn."""
+    charts = [e for e in page.elements if e["tag"] == "figure" and "comparison-chart" in e["attrs"].get("class", "")]
+    county = {r["indicator_id"]: r for r in published if r["area_type"] == "county"}
+    expected = [r["indicator_name"] for r in sorted(county.values(), key=lambda r: r["sort_order"])
+                if r["status"] in ("available", "incomplete") and r["value"] is not None
+                and any(d["interval_lower"] is not None for d in published
+                        if d["indicator_id"] == r["indicator_id"] and d["area_type"] == "district")]
+    assert len(charts) == len(expected) == 5  # IOM, first-time entrants, MARAC referrals and repeats, DA referrals
+    for chart, name in zip(charts, expected, strict=True):
+        text = squash(chart["text"])
+        assert name in text and "the dashed line is Leicestershire" in text
+        assert all(district in text for district in ("Blaby", "Charnwood", "Melton", "Oadby and Wigston"))
+    iom = next(c for c in charts if "IOM" in c["text"])
+    hidden = [r for r in published if r["indicator_id"] == "iom_offending_reduction" and r["suppressed"]]
+    assert hidden and all(r["area_name"] in squash(iom["text"]) for r in hidden)
+    assert squash(iom["text"]).count("hidden: fewer than 5 people") == len(hidden)

@@ -15,6 +15,7 @@ footnote giving the reason, and its status is grey whatever the row says.
 from __future__ import annotations
 
 from datetime import date
+from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,6 +246,68 @@ def _cell(row: dict, notes: dict[str, int]) -> dict:
             "suppression": row["suppression"]}
 
 
+# ---------------------------------------------------------------------------- charts (inline SVG)
+
+COMPARISON_SHAPE = {"better": "●", "worse": "■", "similar": "○", "higher": "▲", "lower": "▼"}
+
+
+def comparison_chart(indicator_rows: list[dict]) -> dict[str, Any] | None:
+    """The district comparison chart of one indicator: each district's value with its 95% interval, and the
+    county's value as a line (the Fingertips picture). Inline SVG, drawn here; None when nothing to draw.
+
+    Only published figures: a hidden district is listed as hidden, not drawn.
+    """
+    county = next((r for r in indicator_rows if r["area_type"] == COUNTY_TYPE), None)
+    districts = [r for r in indicator_rows if r["area_type"] != COUNTY_TYPE]
+    drawn = [r for r in districts if r["value"] is not None and r["interval_lower"] is not None and has_data(r)]
+    if county is None or county["value"] is None or not drawn:
+        return None
+    low = min([county["value"], *(r["interval_lower"] for r in drawn)])
+    high = max([county["value"], *(r["interval_upper"] for r in drawn)])
+    span = (high - low) or 1.0
+    low, high = low - 0.05 * span, high + 0.05 * span
+    label_width, plot_width, row_height, top = 190, 420, 22, 24
+    width, height = label_width + plot_width + 90, top + row_height * len(districts) + 26
+
+    def x(value: float) -> float:
+        return round(label_width + (value - low) / (high - low) * plot_width, 1)
+
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="Arial, Helvetica, sans-serif" font-size="12">',
+             f'<line x1="{x(county["value"])}" y1="{top - 8}" x2="{x(county["value"])}" y2="{height - 20}" '
+             f'stroke="#111" stroke-dasharray="4 3"/>',
+             f'<text x="{x(county["value"])}" y="{top - 12}" text-anchor="middle">'
+             f'{html_escape(county["area_name"])} {html_escape(county["value_display"])}</text>']
+    for number, row in enumerate(districts):
+        y = top + number * row_height + row_height / 2
+        name = html_escape(row["area_name"])
+        parts.append(f'<text x="{label_width - 8}" y="{y + 4}" text-anchor="end">{name}</text>')
+        if row in drawn:
+            shape = COMPARISON_SHAPE.get(row["comparison"] or "", "○")
+            parts.append(f'<line x1="{x(row["interval_lower"])}" y1="{y}" x2="{x(row["interval_upper"])}" y2="{y}" '
+                         f'stroke="#444" stroke-width="2"/>')
+            parts.append(f'<text x="{x(row["value"])}" y="{y + 4}" text-anchor="middle" font-size="13">{shape}</text>')
+            parts.append(f'<text x="{label_width + plot_width + 8}" y="{y + 4}">'
+                         f'{html_escape(row["value_display"])} {html_escape(row["comparison"] or "")}</text>')
+        else:
+            parts.append(f'<text x="{label_width + 4}" y="{y + 4}" fill="#555">{html_escape(row["value_display"])}'
+                         f'{" (hidden: fewer than 5 people)" if row["suppressed"] else ""}</text>')
+    axis_y = height - 8
+    parts.append(f'<text x="{label_width}" y="{axis_y}" fill="#555">{_axis(low, county["unit"])}</text>')
+    parts.append(f'<text x="{label_width + plot_width}" y="{axis_y}" text-anchor="end" fill="#555">'
+                 f'{_axis(high, county["unit"])}</text>')
+    parts.append("</svg>")
+    return {"name": county["indicator_name"], "svg": "".join(parts),
+            "basis": drawn[0]["comparison_basis"] or "95% interval",
+            "caption": (f"{county['indicator_name']}: each district's value with its 95% interval; the dashed line "
+                        f"is {county['area_name']} ({county['value_display']}). "
+                        "● better, ■ worse, ○ similar, ▲ higher, ▼ lower than the county.")}
+
+
+def _axis(value: float, unit: str) -> str:
+    return f"{value:.1f}%" if unit == "percent" else f"{value:,.1f}" if unit == "count" else f"{value:.2f}"
+
+
 def context(quarter: Quarter | str, rows: list[dict], summary: list[dict], availability: list[dict],
             as_of: date) -> dict[str, Any]:
     """Everything the template shows (pure)."""
@@ -268,8 +331,11 @@ def context(quarter: Quarter | str, rows: list[dict], summary: list[dict], avail
             intro = (f"{line['with_data']} of {_plural(line['indicators'], 'indicator')} have data; "
                      f"{line['on_track']} on track, {line['amber']} amber, {line['red']} red, "
                      f"{line['no_target']} monitored without a target.")
+        charts = [chart for row in mine if has_data(row) for chart in [comparison_chart(
+            [r for r in rows if r["indicator_id"] == row["indicator_id"]])] if chart]
         priorities.append({
             "id": line["priority_id"], "name": line["priority_name"], "note": line["note"], "intro": intro,
+            "charts": charts,
             "reasons": [r for r in (line["unavailable_reasons"] or "").split(" | ") if r],
             "indicators": [{
                 "name": row["indicator_name"], "display": row["value_display"] if has_data(row) else "n/a",
