@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
 
+from safer_communities.availability import missed_deadline
 from safer_communities.settings import SQL_DIR
 
 if TYPE_CHECKING:
@@ -159,7 +160,8 @@ def failure_alert(context) -> Alert:
 def quality_findings(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
     """What this run found wrong with the data, per (source, period) of ``states``: every critical or
     warning rule that failed (with its count of rows), rows quarantined, completeness checks failed,
-    and periods rejected or incomplete. Empty when all is well. Never raises (logs instead)."""
+    periods rejected or incomplete, and files not delivered by their deadline (the deadline alert).
+    Empty when all is well. Never raises (logs instead)."""
     try:
         rules = warehouse.query(FAILED_RULES_SQL, {"run_id": run_id})
         checks = warehouse.query(FAILED_CHECKS_SQL, {"run_id": run_id})
@@ -173,7 +175,8 @@ def quality_findings(states: list[dict], *, run_id: str, warehouse: Warehouse) -
                   for r in rules if (r["source"], r["period"]) == key]
         failed += [{"rule": c["check_name"], "severity": "completeness", "count": None}
                    for c in checks if (c["source"], c["period"]) == key]
-        if failed or state.get("rows_quarantined") or state.get("status") in QUALITY_STATUSES:
+        if (failed or state.get("rows_quarantined") or state.get("status") in QUALITY_STATUSES
+                or missed_deadline(state.get("status") or "", state.get("reason") or "")):
             findings.append({
                 "source": state["source"], "period": state["period"], "status": state.get("status"),
                 "reason": state.get("reason"), "rows_quarantined": int(state.get("rows_quarantined") or 0),

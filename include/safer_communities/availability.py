@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from safer_communities.registry import DistrictCollapse, NoLocationShare, Source
 
 STATUSES = ("available", "incomplete", "late", "unavailable", "rejected")
+MISSED_DEADLINE = "Not delivered by the deadline"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,12 @@ def missing_status(source: Source, period: Period, as_of: date, why: str) -> Sta
     due = deadline(source, period)
     if as_of <= due:
         return Status("late", f"Not delivered yet ({why}); due by {due.isoformat()}.")
-    return Status("unavailable", f"Not delivered by the deadline {due.isoformat()} ({why}).")
+    return Status("unavailable", f"{MISSED_DEADLINE} {due.isoformat()} ({why}).")
+
+
+def missed_deadline(status: str, reason: str) -> bool:
+    """The status says the file never came by its deadline (not an outage, not yet due)."""
+    return status == "unavailable" and reason.startswith(MISSED_DEADLINE)
 
 
 @dataclass(frozen=True)
