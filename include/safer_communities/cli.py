@@ -8,6 +8,7 @@
     dashboard PERIOD ... compute the dashboard of the quarters in each period (or FIRST..LAST), outside Airflow
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
     report QUARTER [--out DIR] [--pdf]  write the quarter's board report (HTML, and PDF) and print its path
+    quality SOURCE PERIOD [--out DIR]   write the data-quality page of a source's period and print its path
 """
 
 from __future__ import annotations
@@ -132,6 +133,20 @@ def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool =
     print(path)
     if pdf:
         print(path.with_suffix(".pdf"))
+
+
+def quality(source: str, period: str, out: str | None) -> None:
+    """Write a (source, period)'s data-quality page (default: $SAFER_COMMUNITIES_HOME/quality/)."""
+    from safer_communities import quality_docs
+    from safer_communities.periods import PeriodError
+    from safer_communities.registry import RegistryError
+
+    try:
+        with _warehouse() as warehouse:
+            path = quality_docs.write(warehouse, source, period, out)
+    except (LookupError, PeriodError, RegistryError) as error:
+        sys.exit(str(error))
+    print(path)
 
 
 def compute_dashboard(periods: list[str]) -> None:
@@ -279,6 +294,12 @@ def main(argv: list[str] | None = None) -> None:
     report_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                help="the report date printed on it (default: today)")
     report_parser.add_argument("--pdf", action="store_true", help="also print it to report.pdf (headless Chromium)")
+    quality_parser = commands.add_parser("quality", help="write a source period's data-quality page and print its path")
+    quality_parser.add_argument("source", help="a registered source, e.g. police_street_crime")
+    quality_parser.add_argument("period", help="one of the source's periods: a month '2020-01', a quarter "
+                                               "'2019/20 Q4' or a financial year '2015/16'")
+    quality_parser.add_argument("--out", help="folder for <period>.html (default: $SAFER_COMMUNITIES_HOME/quality/"
+                                              "<source>/)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -292,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
         show(args.quarter)
     elif args.command == "report":
         report(args.quarter, args.out, args.as_of, args.pdf)
+    elif args.command == "quality":
+        quality(args.source, args.period, args.out)
     else:
         status(args.periods)
 
