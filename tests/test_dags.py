@@ -143,6 +143,11 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     assert emitted_statuses(dag_run.run_id) == {"2020-01": "available", "2020-02": "available",
                                                 "2020-03": "incomplete"}
     assert list(emitted(dag_run.run_id)) == ["2019/20 Q4"]  # the dashboard quarter: the partition key
+    # each month's data-quality page is written and named in the event
+    pages = emitted(dag_run.run_id)["2019/20 Q4"]["quality_pages"]
+    assert pages == {month: str(home / "var" / "quality" / "police_street_crime" / f"{month}.html")
+                     for month in ("2020-01", "2020-02", "2020-03")}
+    assert "incomplete" in (home / "var/quality/police_street_crime/2020-03.html").read_text(encoding="utf-8")
 
     # the dashboard DAG, by hand for that quarter, computes it from what was loaded
     dashboard_run = dagbag.dags["quarterly_dashboard"].test(run_conf={"quarter": "2019/20 Q4"})

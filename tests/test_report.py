@@ -253,6 +253,13 @@ def test_write_and_the_command(built, monkeypatch, capsys, tmp_path):
     path = report.write(warehouse, SEED, as_of=date(2015, 9, 17))
     assert path == root / "var" / "reports" / "2015-16-Q1" / "report.html"
     assert "Reduction in offending by the IOM cohort" in path.read_text(encoding="utf-8")
+    # the availability page links each decided period to its data-quality page, written beside
+    links = re.findall(r'<a href="([^"]+)">data-quality page</a>', path.read_text(encoding="utf-8"))
+    assert "../../quality/marac_referrals/2015-16-Q1.html" in links and len(links) == 11
+    for link in links:
+        target = (path.parent / link).resolve()
+        assert target.is_relative_to(root / "var" / "quality") and target.exists(), link
+    assert "Loaded 123 rows." in (root / "var/quality/marac_referrals/2015-16-Q1.html").read_text(encoding="utf-8")
     warehouse.close()  # the command opens the same DuckDB file through the default connection
     cli.main(["report", SEED, "--out", str(tmp_path / "out"), "--as-of", "2015-09-17"])
     printed = capsys.readouterr().out.strip()

@@ -95,13 +95,18 @@ def ingestion_dag(
         def record_status(states: list[dict], dag_run=None, outlet_events=None) -> list[dict]:
             from airflow.sdk import get_current_context
 
-            from safer_communities import alerts, ingest
+            from safer_communities import alerts, ingest, quality_docs
+            from safer_communities.periods import dashboard_quarters
             from safer_communities.warehouse import Warehouse
 
             with Warehouse.from_connection() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
                 findings = alerts.quality_findings(states, run_id=dag_run.run_id, warehouse=warehouse)
-            from safer_communities.periods import dashboard_quarters
+                # the data-quality page of each period, linked from the asset event and the task log
+                pages = {(row["source"], row["period"]): quality_docs.write(warehouse, row["source"], row["period"])
+                         for row in summary}
+            for (source, period), page in pages.items():
+                print(f"data-quality page of {source} {period}: {page}")
 
             for source, asset in assets.items():
                 rows = [row for row in summary if row["source"] == source]
@@ -112,6 +117,7 @@ def ingestion_dag(
                     "source": source,
                     "periods": [row["period"] for row in rows],
                     "statuses": {row["period"]: row["status"] for row in rows},
+                    "quality_pages": {row["period"]: str(pages[(source, row["period"])]) for row in rows},
                 }
             # Last, so a slow mail server delays nothing else; it never fails the task.
             alerts.send_quality_alert(findings, get_current_context())

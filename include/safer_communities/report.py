@@ -91,7 +91,10 @@ def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[
                 "source": name, "period": str(period), "status": "not ingested",
                 "reason": "No run has decided this period yet.", "last_loaded_at": None, "last_rows_loaded": None,
                 "critical_failures": 0, "warnings": 0, "quarantined_rows": 0}
-            result.append({**row, "owner": source.owner, "cadence": source.cadence})
+            decided = row["status"] != "not ingested"
+            # the data-quality page, relative to reports/<quarter>/ (write() puts it at quality/<source>/)
+            link = f"../../quality/{name}/{period.slug}.html" if decided else None
+            result.append({**row, "owner": source.owner, "cadence": source.cadence, "quality_href": link})
     return result
 
 
@@ -395,10 +398,17 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
           as_of: date | None = None, pdf: bool = False) -> Path:
     """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``),
     and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
+    from safer_communities import quality_docs
+    from safer_communities.registry import default_registry
+
     html = render(warehouse, quarter, as_of)
     path = report_path(quarter, Path(out_dir) if out_dir else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+    if out_dir is None:  # the default layout: the availability page links to these
+        for row in availability_rows(quarter, read(warehouse, quarter)[2], default_registry()):
+            if row["quality_href"]:
+                quality_docs.write(warehouse, row["source"], row["period"])
     if pdf:
         write_pdf(path)
     return path
