@@ -151,3 +151,19 @@ def loaded_status(checks: list[CheckResult], rows_loaded: int, rows_quarantined:
         return Status("incomplete", reason + (f" ({', '.join(notes)})." if notes else "."))
     suffix = f" ({', '.join(notes)})" if notes else ""
     return Status("available", f"Loaded {rows_loaded:,} rows{suffix}.")
+
+
+NOT_INGESTED = {"status": "not ingested", "reason": "No run has decided this period yet.", "last_loaded_at": None,
+                "last_rows_loaded": None, "critical_failures": 0, "warnings": 0, "quarantined_rows": 0}
+
+
+def glance_for(periods: list[str], glance: list[dict], sources: dict[str, Source]) -> list[dict]:
+    """Every registered source's own periods within ``periods`` (months, quarters or years), each with its
+    ``audit.source_glance`` row, or ``not ingested`` where no run has decided it yet; with owner and cadence."""
+    from safer_communities.periods import periods_for
+
+    found = {(row["source"], row["period"]): row for row in glance}
+    wanted = dict.fromkeys((name, str(period)) for name, source in sorted(sources.items())
+                           for text in periods for period in periods_for(source.cadence, text))
+    return [{**(found.get((name, period)) or {"source": name, "period": period, **NOT_INGESTED}),
+             "owner": sources[name].owner, "cadence": sources[name].cadence} for name, period in wanted]

@@ -57,19 +57,13 @@ def status(periods: list[str]) -> None:
     With periods (months, quarters or years): every registered source's own periods within them,
     including those no run has decided yet.
     """
-    from safer_communities.periods import periods_for
+    from safer_communities.availability import glance_for
     from safer_communities.registry import default_registry
 
     with _warehouse() as warehouse:
         rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
     if periods:
-        found = {(row["source"], row["period"]): row for row in rows}
-        wanted = dict.fromkeys((name, str(period)) for name, source in sorted(default_registry().items())
-                               for text in periods for period in periods_for(source.cadence, text))
-        rows = [found.get(key) or {"source": key[0], "period": key[1], "status": "not ingested",
-                                   "reason": "No run has decided this period yet.", "last_loaded_at": None,
-                                   "last_rows_loaded": None, "critical_failures": 0, "warnings": 0,
-                                   "quarantined_rows": 0} for key in wanted]
+        rows = glance_for(periods, rows, default_registry())
     print(_table([{**row, "last load": f"{row['last_loaded_at']:%Y-%m-%d %H:%M}" if row["last_loaded_at"] else "-",
                    "rows": row["last_rows_loaded"] if row["last_rows_loaded"] is not None else "-",
                    "critical": row["critical_failures"], "quarantined": row["quarantined_rows"]} for row in rows],
@@ -198,6 +192,16 @@ def _run_after(as_of: date, number: int) -> datetime:
     return datetime.combine(as_of, now.time(), tzinfo=UTC).replace(microsecond=number)
 
 
+def _test_run(dag, run_after: datetime, conf: dict, period: str) -> None:
+    """One in-process run (``dag.test``) with a progress line; the job stops if it fails."""
+    started = time.monotonic()
+    print(f"== {dag.dag_id} {period}: running ...", flush=True)
+    dag_run = dag.test(run_after=run_after, run_conf=conf)
+    print(f"== {dag.dag_id} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
+    if dag_run.state != "success":
+        sys.exit(f"{dag.dag_id} failed for {period}; see the task logs above")
+
+
 def run(as_of: date) -> None:
     """The main job: ingest the demo extracts through every ingestion DAG, as at the report date."""
     from airflow.dag_processing.dagbag import DagBag
@@ -214,22 +218,10 @@ def run(as_of: date) -> None:
     began = time.monotonic()
     for dag_id in INGESTION_DAGS:
         for number, period in enumerate(DEMO_PERIODS):
-            started = time.monotonic()
-            print(f"== {dag_id} {period}: running ...", flush=True)
-            run_after = _run_after(as_of, number)
-            dag_run = bag.dags[dag_id].test(run_after=run_after, run_conf={"period": period})
-            print(f"== {dag_id} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
-            if dag_run.state != "success":
-                sys.exit(f"{dag_id} failed for {period}; see the task logs above")
+            _test_run(bag.dags[dag_id], _run_after(as_of, number), {"period": period}, period)
     print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}")
     for number, period in enumerate(DEMO_PERIODS):
-        started = time.monotonic()
-        print(f"== {DASHBOARD_DAG} {period}: running ...", flush=True)
-        run_after = _run_after(as_of, number)
-        dag_run = bag.dags[DASHBOARD_DAG].test(run_after=run_after, run_conf={"quarter": period})
-        print(f"== {DASHBOARD_DAG} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
-        if dag_run.state != "success":
-            sys.exit(f"{DASHBOARD_DAG} failed for {period}; see the task logs above")
+        _test_run(bag.dags[DASHBOARD_DAG], _run_after(as_of, number), {"quarter": period}, period)
     print(f"\nAvailability for {DEMO_QUARTER} (audit.source_status):")
     status([DEMO_QUARTER])
     picture()

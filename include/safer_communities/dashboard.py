@@ -346,8 +346,8 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
 
     last_months = a_year_before(months)
     last = availability(indicator, last_months, statuses, cadences)
-    last_value = value_of(indicator, figures(by_key, indicator, members, last_months), area) \
-        if last.status in WITH_DATA else None
+    last_figures = figures(by_key, indicator, members, last_months)
+    last_value = value_of(indicator, last_figures, area) if last.status in WITH_DATA else None
     change = value - last_value if value is not None and last_value is not None else None
 
     ytd = ytd_months(indicator, quarter)
@@ -377,7 +377,7 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
 
     counted = [f.persons for f in (current, ytd_figures) if f.persons is not None]
     if last_value is not None:
-        counted.append(figures(by_key, indicator, members, last_months).persons)
+        counted.append(last_figures.persons)
     if previous is not None:
         counted.append(base_figures.persons)
     return {

@@ -19,7 +19,7 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities.periods import Quarter, periods_for
+from safer_communities.periods import Quarter
 from safer_communities.settings import PACKAGE_DIR, home
 
 if TYPE_CHECKING:
@@ -81,21 +81,16 @@ def read(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list
 
 def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[str, Any]) -> list[dict]:
     """Every registered source's periods within the quarter, as ``safer-communities status QUARTER`` lists
-    them: a period no run has decided yet is ``not ingested``."""
-    label = str(_quarter(quarter))
-    found = {(row["source"], row["period"]): row for row in glance}
-    result = []
-    for name, source in sorted(sources.items()):
-        for period in periods_for(source.cadence, label):
-            row = found.get((name, str(period))) or {
-                "source": name, "period": str(period), "status": "not ingested",
-                "reason": "No run has decided this period yet.", "last_loaded_at": None, "last_rows_loaded": None,
-                "critical_failures": 0, "warnings": 0, "quarantined_rows": 0}
-            decided = row["status"] != "not ingested"
-            # the data-quality page, relative to reports/<quarter>/ (write() puts it at quality/<source>/)
-            link = f"../../quality/{name}/{period.slug}.html" if decided else None
-            result.append({**row, "owner": source.owner, "cadence": source.cadence, "quality_href": link})
-    return result
+    them (``availability.glance_for``), each with the link to its data-quality page once a run decided it."""
+    from safer_communities.availability import glance_for
+    from safer_communities.periods import parse_any
+
+    rows = glance_for([str(_quarter(quarter))], glance, sources)
+    for row in rows:
+        # the data-quality page, relative to reports/<quarter>/ (write() puts it at quality/<source>/)
+        row["quality_href"] = (None if row["status"] == "not ingested"
+                               else f"../../quality/{row['source']}/{parse_any(row['period']).slug}.html")
+    return rows
 
 
 # ---------------------------------------------------------------------------- sentences
@@ -382,11 +377,20 @@ def _environment():
 
 def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = None) -> str:
     """The quarter's board report as one self-contained HTML page."""
+    return _render(quarter, *_inputs(warehouse, quarter), as_of)
+
+
+def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict]]:
+    """What the page shows: published rows, summary rows and the quarter's availability rows."""
     from safer_communities.registry import default_registry
 
     rows, summary, glance = read(warehouse, quarter)
-    page = context(quarter, rows, summary, availability_rows(quarter, glance, default_registry()),
-                   as_of or date.today())
+    return rows, summary, availability_rows(quarter, glance, default_registry())
+
+
+def _render(quarter: Quarter | str, rows: list[dict], summary: list[dict], availability: list[dict],
+            as_of: date | None) -> str:
+    page = context(quarter, rows, summary, availability, as_of or date.today())
     return _environment().get_template(TEMPLATE).render(**page)
 
 
@@ -399,14 +403,13 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``),
     and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
     from safer_communities import quality_docs
-    from safer_communities.registry import default_registry
 
-    html = render(warehouse, quarter, as_of)
+    rows, summary, availability = _inputs(warehouse, quarter)
     path = report_path(quarter, Path(out_dir) if out_dir else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    path.write_text(_render(quarter, rows, summary, availability, as_of), encoding="utf-8")
     if out_dir is None:  # the default layout: the availability page links to these
-        for row in availability_rows(quarter, read(warehouse, quarter)[2], default_registry()):
+        for row in availability:
             if row["quality_href"]:
                 quality_docs.write(warehouse, row["source"], row["period"])
     if pdf:
