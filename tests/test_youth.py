@@ -118,8 +118,9 @@ def test_reoffending_statuses_follow_the_declared_18_month_lag(home, warehouse):
     late = run(warehouse, REOFFENDING, "2025/26 Q1")
     assert late["status"] == "late"
     assert late["reason"].startswith("Not delivered yet (no file at ")
-    assert "proven-reoffending-2025-26-Q1.xlsx or " in late["reason"] and late["reason"].endswith(
-        "proven-reoffending-2025-26-Q1.csv); due by 2027-02-13.")
+    # named within the drop folder, not by the server's path: the reason reaches the board report
+    assert late["reason"] == ("Not delivered yet (no file at youth/proven-reoffending-2025-26-Q1.xlsx or "
+                              "youth/proven-reoffending-2025-26-Q1.csv in the drop folder); due by 2027-02-13.")
     assert run(warehouse, REOFFENDING, "2025/26 Q1", as_of=date(2027, 2, 13))["status"] == "late"
     after = run(warehouse, REOFFENDING, "2025/26 Q1", as_of=date(2027, 2, 14))
     assert after["status"] == "unavailable" and "deadline 2027-02-13" in after["reason"]

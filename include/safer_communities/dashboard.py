@@ -154,7 +154,7 @@ def availability(indicator: Indicator, months: list[Month], statuses: dict[tuple
     for source in indicator.sources:
         for month in months:
             status, reason = statuses.get((source, str(month))) or (
-                "unavailable", f"No {source} data has been ingested for {_source_period(cadences[source], month)}.")
+                "unavailable", f"No {source} data has been ingested for {source_period(cadences[source], month)}.")
             found.setdefault((status, reason, source), []).append(str(month))
     worst = max(STATUSES.index(status) for status, _, _ in found)
     picked = [(reason, source) for (status, reason, source) in found if STATUSES.index(status) == worst]
@@ -162,7 +162,8 @@ def availability(indicator: Indicator, months: list[Month], statuses: dict[tuple
     return Availability(STATUSES[worst], " ".join(reasons), tuple(dict.fromkeys(source for _, source in picked)))
 
 
-def _source_period(cadence: str, month: Month) -> str:
+def source_period(cadence: str, month: Month) -> str:
+    """The label of the source period (month, quarter or financial year) a month falls in."""
     if cadence == "monthly":
         return str(month)
     if cadence == "quarterly":

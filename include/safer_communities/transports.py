@@ -56,10 +56,12 @@ class LocalDrop:
 
     def _path(self, period: Period) -> Path:
         """The first of the period's possible files that is there."""
-        candidates = [Path(p) for p in self.source.locations_for(period, drop_dir=drop_dir())]
+        folder = drop_dir()
+        candidates = [Path(p) for p in self.source.locations_for(period, drop_dir=folder)]
         found = next((path for path in candidates if path.is_file()), None)
-        if found is None:
-            raise NotDelivered(f"no file at {' or '.join(map(str, candidates))}")
+        if found is None:  # named within the drop folder: the reason reaches the board report
+            names = [str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path) for path in candidates]
+            raise NotDelivered(f"no file at {' or '.join(names)} in the drop folder")
         return found
 
     def check_published(self, period: Period) -> None:
