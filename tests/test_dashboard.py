@@ -240,3 +240,61 @@ def test_police_counts_are_never_suppressed():
     q1 = month_range(Month(2015, 4), Month(2015, 6))
     rows, _ = build(catalogue(), monthly({EAST: {q1[0]: 2}, WEST: {q1[0]: 40}}), statuses())
     assert not any(row["suppressed"] for row in rows)
+
+
+def build_monthly(cat, observations, status_rows, quarter=QUARTER):
+    return dashboard.build_monthly(quarter, cat, observations, status_rows, AREAS, CADENCES, STAMP["run_id"],
+                                   STAMP["version"], STAMP["computed_at"])
+
+
+def test_the_monthly_series_behind_the_trend_has_each_months_own_status():
+    counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: {m: 30 + m.month for m in MONTHS}}
+    june = Month(2015, 6)
+    status_rows = [row for row in statuses() if row["period"] != str(june)] + statuses(
+        periods=[june], status="unavailable", reason="Declared outage.")
+    rows = build_monthly(catalogue(), monthly(counts), status_rows)
+    # three areas x the six months to June 2015
+    assert len(rows) == 18
+    assert sorted({row["month_start"] for row in rows}) == [m.start for m in month_range(Month(2015, 1), june)]
+    cell = {(row["area_code"], row["month_start"]): row for row in rows}
+    january = cell[(COUNTY, Month(2015, 1).start)]
+    # January: East 10 + West 31 = 41 crimes per 4,000 residents = 10.25 per 1,000
+    assert (january["value"], january["numerator"], january["denominator"]) == (10.25, 41, 4000)
+    assert january["value_display"] == "10.25" and january["status"] == "available"
+    assert cell[(WEST, Month(2015, 5).start)]["value"] == pytest.approx(35 / 3)  # 35 per 3,000
+    gone = cell[(EAST, june.start)]
+    assert (gone["status"], gone["value"], gone["numerator"], gone["value_display"]) == (
+        "unavailable", None, None, "n/a")
+    assert gone["status_reason"] == "Declared outage."
+    assert not any(row["suppressed"] for row in rows)  # police-style rates are never hidden
+
+
+def test_quarterly_and_annual_indicators_have_no_monthly_series():
+    assert build_monthly(catalogue(grain="quarter", sources=["quarterly_source"]), [], statuses()) == []
+    assert build_monthly(catalogue(grain="year", sources=["annual_source"]), [], statuses()) == []
+
+
+def test_a_small_month_hides_enough_cells_that_no_published_total_reveals_it():
+    cat = catalogue(unit="count", denominator=None, polarity="none", person_level=True, targets={})
+    jan, feb, mar, apr = (Month(2015, m) for m in (1, 2, 3, 4))
+    obs = monthly({EAST: {jan: 3, feb: 10, mar: 12, apr: 10}, WEST: {jan: 20, feb: 30, mar: 8, apr: 30}})
+    for row in obs:
+        row["persons"] = row["numerator"]
+    rows = build_monthly(cat, obs, statuses())
+    cell = {(row["area_code"], Month.of(row["month_start"])): row for row in rows}
+    assert (cell[(EAST, jan)]["suppression"], cell[(EAST, jan)]["value_display"]) == ("primary", "<5")
+    # By hand: January's county total (23) would reveal East, so West's January goes; East's quarter
+    # (January to March) would reveal it, so East's smallest other month (February, 10) goes; then
+    # February's county total has one hidden district, so West's February goes. The four hidden cells
+    # form a rectangle: every total over them has two unknowns.
+    secondary = {(area, month) for (area, month), row in cell.items() if row["suppression"] == "secondary"}
+    assert secondary == {(WEST, jan), (EAST, feb), (WEST, feb)}
+    for month in (jan, feb, mar, apr):  # no county month with exactly one hidden district
+        assert sum(cell[(area, month)]["suppressed"] for area in (EAST, WEST)) != 1
+    for area in (COUNTY, EAST, WEST):  # no area's quarter with exactly one hidden month
+        assert sum(cell[(area, month)]["suppressed"] for month in (jan, feb, mar)) != 1
+    assert all(cell[(area, month)]["value_display"] == "[c]" for area, month in secondary)
+    # the county's months and the April-June quarter have nothing small: all shown
+    assert not any(row["suppressed"] for (area, month), row in cell.items() if area == COUNTY or month >= apr)
+    assert cell[(COUNTY, jan)]["value_display"] == "23"
+    assert cell[(EAST, jan)]["value"] == 3  # the mart keeps the true values

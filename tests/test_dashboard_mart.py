@@ -17,6 +17,7 @@ import pytest
 
 from safer_communities import dashboard, ingest
 from safer_communities.demo import REPORT_DATE, generate
+from safer_communities.indicators import load_catalogue
 from safer_communities.periods import Quarter
 from safer_communities.registry import default_registry
 from safer_communities.warehouse import Warehouse
@@ -115,7 +116,7 @@ def test_every_quarter_has_every_indicator_for_the_county_and_seven_districts(ma
 def test_duckdb_and_postgresql_give_the_same_dashboard(marts):
     duck, pg = marts["duckdb"][1], marts["postgresql"][1]
     for quarter in QUARTERS:
-        for name in ("dashboard", "summary"):
+        for name in ("dashboard", "monthly", "summary"):
             assert exported(duck, quarter, name) == exported(pg, quarter, name), (quarter, name)
 
 
@@ -133,6 +134,9 @@ def test_recomputing_a_quarter_replaces_it_exactly(marts, engine, tmp_path):
         "SELECT DISTINCT run_id FROM mart.dashboard_quarterly WHERE quarter_label <> :q", {"q": SEED})} == {
         f"{engine}-1"}
     assert warehouse.query("SELECT COUNT(*) AS n FROM mart.dashboard_quarterly")[0]["n"] == 14 * 8 * len(QUARTERS)
+    assert exported(tmp_path, SEED, "monthly") == exported(folder, SEED, "monthly")
+    assert {r["run_id"] for r in warehouse.query(
+        "SELECT DISTINCT run_id FROM mart.dashboard_monthly WHERE quarter_label = :q", {"q": SEED})} == {f"{engine}-2"}
 
 
 def test_the_export_is_csv_and_parquet_with_the_same_rows(marts):
@@ -180,3 +184,68 @@ def test_the_published_view_hides_small_numbers_and_never_leaves_one_district_hi
             hidden[(row["quarter_label"], row["indicator_id"])] = hidden.get(
                 (row["quarter_label"], row["indicator_id"]), 0) + 1
     assert 1 not in hidden.values()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_the_monthly_series_adds_up_to_the_quarter_and_says_which_months_are_missing(marts, engine):
+    warehouse, _ = marts[engine]
+    series = warehouse.query("SELECT * FROM mart.dashboard_monthly WHERE quarter_label = :q AND area_code = "
+                             "'E10000018' ORDER BY indicator_id, month_start", {"q": SEED})
+    by_indicator: dict[str, list[dict]] = {}
+    for row in series:
+        by_indicator.setdefault(row["indicator_id"], []).append(row)
+    monthly = {i.id for p in load_catalogue().priorities for i in p.indicators if i.grain == "month"}
+    assert set(by_indicator) == monthly
+    assert all([str(r["month_start"]) for r in rows] == ["2015-01-01", "2015-02-01", "2015-03-01", "2015-04-01",
+                                                          "2015-05-01", "2015-06-01"] for rows in by_indicator.values())
+    quarter = county(warehouse)
+    # April-June 2015 sum to the quarter: 123 MARAC referrals, 35 repeats, 621 domestic abuse referrals
+    for indicator in ("marac_referrals", "marac_repeat_rate", "domestic_abuse_support_referrals"):
+        spring = by_indicator[indicator][3:]
+        assert all(r["status"] == "available" for r in by_indicator[indicator])
+        assert sum(r["numerator"] for r in spring) == quarter[indicator]["numerator"]
+    repeat = by_indicator["marac_repeat_rate"][3:]
+    assert sum(r["denominator"] for r in repeat) == 123
+    # crime: January-March 2015 loaded, April-June the NICHE outage: no value, never 0
+    for row in by_indicator["vehicle_crime"]:
+        if row["month_start"].month <= 3:
+            assert row["status"] == "available" and row["value"] > 0
+        else:
+            assert row["status"] == "unavailable" and "NICHE" in row["status_reason"]
+            assert row["value"] is None and row["value_display"] == "n/a"
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_the_published_monthly_series_never_leaves_one_cell_of_a_total_hidden(marts, engine):
+    warehouse, _ = marts[engine]
+    truth = {(r["quarter_label"], r["indicator_id"], r["area_code"], str(r["month_start"])): r["persons"]
+             for r in warehouse.query("SELECT * FROM mart.dashboard_monthly")}
+    published = warehouse.query("SELECT * FROM mart.dashboard_monthly_published")
+    assert any(r["suppression"] == "primary" for r in published), "the demo has months of 1-4 people"
+    by_month: dict[tuple, list[dict]] = {}
+    by_quarter: dict[tuple, list[dict]] = {}
+    for row in published:
+        persons = truth[(row["quarter_label"], row["indicator_id"], row["area_code"], str(row["month_start"]))]
+        if row["suppressed"]:
+            assert row["value"] is None and row["numerator"] is None and row["denominator"] is None
+            assert row["value_display"] in ("<5", "[c]") and (row["value_display"] == "<5") == (
+                row["suppression"] == "primary")
+        elif row["status"] in ("available", "incomplete"):
+            assert persons is None or persons == 0 or persons >= 5
+        month = row["month_start"]
+        if row["area_type"] == "district":
+            by_month.setdefault((row["quarter_label"], row["indicator_id"], month), []).append(row)
+        quarter = (month.month - 1) // 3
+        by_quarter.setdefault((row["quarter_label"], row["indicator_id"], row["area_code"], month.year, quarter),
+                              []).append(row)
+    counties = {(r["quarter_label"], r["indicator_id"], r["month_start"]): r for r in published
+                if r["area_type"] == "county"}
+    for key, cells in by_month.items():
+        if not counties[key]["suppressed"]:
+            assert sum(r["suppressed"] for r in cells) != 1, key
+    for key, cells in by_quarter.items():
+        assert len(cells) == 3
+        if sum(r["suppressed"] for r in cells) == 1:  # only where the quarter is itself 1-4 people: hidden too
+            total = sum(truth[(r["quarter_label"], r["indicator_id"], r["area_code"], str(r["month_start"]))] or 0
+                        for r in cells)
+            assert 1 <= total <= 4, key

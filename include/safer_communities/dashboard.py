@@ -18,6 +18,12 @@ Which source periods a quarter's row needs follows the indicator's grain:
 
 A row's status is the worst status among those periods' sources; data that is
 late, unavailable or rejected has no value (never 0) and is grey.
+
+:func:`build_monthly` is the six-month series behind each monthly indicator's trend, per
+area and month (``mart.dashboard_monthly``), for the report's trend charts. Its small
+numbers are hidden by their own rules: a month of 1-4 people, and a second cell wherever
+one hidden cell could be worked out from a published total (the county's month, or the
+area's quarter in ``mart.dashboard_quarterly``).
 """
 
 from __future__ import annotations
@@ -62,12 +68,21 @@ EXPORT_TYPES = {
         **dict.fromkeys(("sort_order", "district_rank", "districts_ranked"), "INTEGER"),
         "suppressed": "BOOLEAN", "quarter_start": "DATE", "computed_at": "TIMESTAMP",
     },
+    "monthly": {
+        **dict.fromkeys(("value", "numerator", "denominator"), "DOUBLE"),
+        "sort_order": "INTEGER", "suppressed": "BOOLEAN", "month_start": "DATE", "computed_at": "TIMESTAMP",
+    },
     "summary": {
         **dict.fromkeys(("sort_order", "indicators", "with_data", "on_track", "amber", "red", "no_target",
                          "not_available", "improving", "worsening"), "INTEGER"),
         "computed_at": "TIMESTAMP",
     },
 }
+MONTHLY_COLUMNS = (
+    "quarter_label", "indicator_id", "indicator_name", "sort_order", "area_code", "area_name", "area_type", "unit",
+    "polarity", "month_start", "status", "status_reason", "value", "value_display", "numerator", "denominator",
+    "persons", "suppressed", "suppression", "run_id", "code_version", "computed_at",
+)
 SUMMARY_COLUMNS = (
     "quarter_label", "priority_id", "priority_name", "sort_order", "indicators", "with_data", "on_track", "amber",
     "red", "no_target", "not_available", "improving", "worsening", "unavailable_reasons", "note", "run_id",
@@ -471,6 +486,77 @@ def _published(indicator: Indicator, row: dict) -> str:
     return display(indicator, row["value"])
 
 
+def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
+                  areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
+                  computed_at: datetime) -> list[dict]:
+    """The six months to the quarter's end of every monthly indicator, per area and month (pure: no I/O)."""
+    statuses = status_by_month(status_rows)
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for row in observations:
+        by_key.setdefault((row["indicator_id"], row["district_code"]), []).append(row)
+    districts = [area.code for area in areas if area.code != COUNTY]
+    stamp = {"run_id": run_id, "code_version": version, "computed_at": computed_at}
+    window = trend_months(quarter)
+    rows: list[dict] = []
+    for order, indicator in enumerate((i for p in catalogue.priorities for i in p.indicators), start=1):
+        if indicator.grain != "month":
+            continue
+        series = []
+        for area in areas:
+            members = districts if area.code == COUNTY else [area.code]
+            for month in window:
+                state = availability(indicator, [month], statuses, cadences)
+                found = figures(by_key, indicator, members, [month])
+                has_data = state.status in WITH_DATA
+                value = value_of(indicator, found, area) if has_data else None
+                series.append({
+                    "quarter_label": str(quarter), "indicator_id": indicator.id,
+                    "indicator_name": indicator.name, "sort_order": order, "area_code": area.code,
+                    "area_name": area.name, "area_type": area.type, "unit": indicator.unit,
+                    "polarity": indicator.polarity, "month_start": month.start, "status": state.status,
+                    "status_reason": state.reason, "value": _rounded(value),
+                    "numerator": _rounded(found.numerator) if has_data else None,
+                    "denominator": _rounded(_denominator(indicator, found, area)) if has_data else None,
+                    "persons": found.persons if indicator.person_level and has_data else None,
+                    "suppressed": indicator.person_level and has_data and found.persons in SMALL,
+                    "suppression": None, **stamp,
+                })
+        _suppress_series(series)
+        for row in series:
+            row["value_display"] = _published(indicator, row)
+        rows.extend(series)
+    return rows
+
+
+def _suppress_series(series: list[dict]) -> None:
+    """Primary: a month of 1-4 people (flagged by the caller). Secondary, until nothing changes: where exactly
+    one cell of a published total is hidden, the smallest other cell too. The totals are the county's month
+    (the sum of its districts' months) and each area's quarter (the sum of its three months)."""
+    for row in series:
+        if row["suppressed"]:
+            row["suppression"] = "primary"
+    groups: dict[tuple, list[dict]] = {}
+    for row in series:
+        month = Month.of(row["month_start"])
+        if row["area_type"] != "county":
+            groups.setdefault(("month", month), []).append(row)
+        groups.setdefault(("quarter", row["area_code"], month.quarter), []).append(row)
+    county = {row["month_start"]: row for row in series if row["area_type"] == "county"}
+    changed = True
+    while changed:
+        changed = False
+        for key, cells in groups.items():
+            total = county[cells[0]["month_start"]] if key[0] == "month" else None
+            hidden = [row for row in cells if row["suppressed"]]
+            if len(hidden) != 1 or (total is not None and total["suppressed"]):
+                continue
+            candidates = [row for row in cells if not row["suppressed"] and (row["persons"] or 0) > 0]
+            if candidates:
+                smallest = min(candidates, key=lambda row: (row["persons"], row["area_code"], row["month_start"]))
+                smallest["suppressed"], smallest["suppression"] = True, "secondary"
+                changed = True
+
+
 def summarise(quarter: Quarter, catalogue: Catalogue, rows: list[dict], stamp: dict) -> list[dict]:
     """County-level counts per priority, and overall (``all``)."""
     county = [row for row in rows if row["area_code"] == COUNTY]
@@ -532,17 +618,18 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
     catalogue = catalogue or load_catalogue()
     cadences = {name: source.cadence for name, source in default_registry().items()}
     observations, statuses, areas = read_inputs(warehouse, quarter)
-    rows, summary = build(quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
-                          datetime.now(UTC).replace(tzinfo=None, microsecond=0))
+    arguments = (quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
+                 datetime.now(UTC).replace(tzinfo=None, microsecond=0))
+    rows, summary = build(*arguments)
+    monthly = build_monthly(*arguments)
     with warehouse.begin() as connection:
         from sqlalchemy import text
 
-        for table in ("mart.dashboard_quarterly", "mart.dashboard_summary"):
+        for table, columns, table_rows in (("mart.dashboard_quarterly", COLUMNS, rows),
+                                           ("mart.dashboard_monthly", MONTHLY_COLUMNS, monthly),
+                                           ("mart.dashboard_summary", SUMMARY_COLUMNS, summary)):
             connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"), {"quarter": str(quarter)})
-        bulk_copy_rows(connection, "mart.dashboard_quarterly", list(COLUMNS),
-                       ([row[c] for c in COLUMNS] for row in rows))
-        bulk_copy_rows(connection, "mart.dashboard_summary", list(SUMMARY_COLUMNS),
-                       ([row[c] for c in SUMMARY_COLUMNS] for row in summary))
+            bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
     files = export(warehouse, quarter, export_dir)
     overall = next(row for row in summary if row["priority_id"] == "all")
     return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files],
@@ -554,7 +641,7 @@ def export_folder(quarter: Quarter, root: Path | None = None) -> Path:
 
 
 def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> list[Path]:
-    """Write the quarter's published rows and summary as CSV and Parquet (DuckDB writes both)."""
+    """Write the quarter's published rows, monthly series and summary as CSV and Parquet (DuckDB writes both)."""
     import duckdb
     import pandas as pd
 
@@ -564,6 +651,8 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> 
     for name, sql in (
         ("dashboard", "SELECT * FROM mart.dashboard_published WHERE quarter_label = :quarter "
                       "ORDER BY sort_order, area_type, area_name"),
+        ("monthly", "SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :quarter "
+                    "ORDER BY sort_order, area_type, area_name, month_start"),
         ("summary", "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :quarter ORDER BY sort_order"),
     ):
         rows = warehouse.query(sql, {"quarter": str(quarter)})

@@ -57,6 +57,35 @@ COMMENT ON COLUMN mart.dashboard_quarterly.trend IS 'Over the six months to the 
 COMMENT ON COLUMN mart.dashboard_quarterly.comparison IS 'Districts only: better, similar or worse than the county (higher, similar or lower where there is no judgement), by the 95% interval.';
 COMMENT ON COLUMN mart.dashboard_quarterly.persons IS 'The people behind the quarter''s figure (person-level indicators); not published.';
 
+CREATE TABLE IF NOT EXISTS mart.dashboard_monthly (
+    quarter_label       VARCHAR(10) NOT NULL,
+    indicator_id        VARCHAR NOT NULL,
+    indicator_name      VARCHAR NOT NULL,
+    sort_order          INTEGER NOT NULL,
+    area_code           VARCHAR(9) NOT NULL,
+    area_name           VARCHAR NOT NULL,
+    area_type           VARCHAR NOT NULL,
+    unit                VARCHAR NOT NULL,
+    polarity            VARCHAR NOT NULL,
+    month_start         DATE NOT NULL,
+    status              VARCHAR NOT NULL,
+    status_reason       VARCHAR NOT NULL,
+    value               DOUBLE PRECISION,
+    value_display       VARCHAR NOT NULL,
+    numerator           DOUBLE PRECISION,
+    denominator         DOUBLE PRECISION,
+    persons             BIGINT,
+    suppressed          BOOLEAN NOT NULL,
+    suppression         VARCHAR,
+    run_id              VARCHAR NOT NULL,
+    code_version        VARCHAR NOT NULL,
+    computed_at         TIMESTAMP NOT NULL,
+    PRIMARY KEY (quarter_label, indicator_id, area_code, month_start)
+);
+COMMENT ON TABLE mart.dashboard_monthly IS 'The six months to each quarter''s end of every monthly indicator, per area and month: the series behind the six-month trend, for the report''s trend charts. Written with the quarter by safer_communities.dashboard; mart.dashboard_monthly_published hides small numbers.';
+COMMENT ON COLUMN mart.dashboard_monthly.status IS 'The month''s own availability (the worst status of its sources); value is NULL when the data is not available (never 0).';
+COMMENT ON COLUMN mart.dashboard_monthly.suppression IS 'primary: 1-4 people in the month; secondary: hidden so that the county''s month or the area''s quarter cannot reveal a primary cell.';
+
 CREATE TABLE IF NOT EXISTS mart.dashboard_summary (
     quarter_label        VARCHAR(10) NOT NULL,
     priority_id          VARCHAR NOT NULL,
@@ -113,3 +142,15 @@ SELECT
     d.suppressed, d.suppression, d.run_id, d.code_version, d.computed_at
 FROM mart.dashboard_quarterly AS d;
 COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators: person-level figures of 1-4 people hidden (value_display ''<5''), with secondary suppression (''[c]'') so a county total cannot reveal a hidden district, and the hidden rows'' on-track status, trend, comparison and rank hidden with them; ''n/a'' where data is not available.';
+
+CREATE OR REPLACE VIEW mart.dashboard_monthly_published AS
+SELECT
+    m.quarter_label, m.indicator_id, m.indicator_name, m.sort_order, m.area_code, m.area_name, m.area_type,
+    m.unit, m.polarity, m.month_start, m.status, m.status_reason,
+    CASE WHEN m.suppressed THEN NULL ELSE m.value END AS value,
+    m.value_display,
+    CASE WHEN m.suppressed THEN NULL ELSE m.numerator END AS numerator,
+    CASE WHEN m.suppressed THEN NULL ELSE m.denominator END AS denominator,
+    m.suppressed, m.suppression, m.run_id, m.code_version, m.computed_at
+FROM mart.dashboard_monthly AS m;
+COMMENT ON VIEW mart.dashboard_monthly_published IS 'The monthly series for report generators: hidden cells have no value (value_display ''<5'' or ''[c]''), ''n/a'' where data is not available; persons are not published.';
