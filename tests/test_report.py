@@ -358,3 +358,41 @@ def test_district_comparison_charts_draw_published_intervals_only(page, publishe
     hidden = [r for r in published if r["indicator_id"] == "iom_offending_reduction" and r["suppressed"]]
     assert hidden and all(r["area_name"] in squash(iom["text"]) for r in hidden)
     assert squash(iom["text"]).count("hidden: fewer than 5 people") == len(hidden)
+
+
+@pytest.fixture(scope="module")
+def monthly(built) -> list[dict]:
+    return built[0].query("SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :q", {"q": SEED})
+
+
+def test_six_month_trend_charts_draw_the_published_monthly_series(page, monthly):
+    """A chart per monthly indicator, January to June 2015: every drawn point is a published value, a hidden
+    month is named and not drawn, and the NICHE months are grey bands, never zeros."""
+    charts = [e for e in page.elements if e["tag"] == "figure" and e["attrs"].get("class") == "trend-chart"]
+    monthly_ids = [i.id for p in load_catalogue().priorities for i in p.indicators if i.grain == "month"]
+    assert [c["attrs"]["data-indicator"] for c in charts] == monthly_ids  # catalogue order; all have some data
+    def inside(chart: dict) -> list[dict]:
+        start = page.elements.index(chart)
+        return page.elements[start:next(i for i in range(start + 1, len(page.elements))
+                                        if page.elements[i]["tag"] in ("figure", "section"))]
+
+    for chart in charts:
+        series = [r for r in monthly if r["indicator_id"] == chart["attrs"]["data-indicator"]]
+        drawn = {(e["attrs"]["data-area"], e["attrs"]["data-month"]): float(e["attrs"]["data-value"])
+                 for e in inside(chart) if e["tag"] == "circle"}
+        published = {(r["area_name"], f"{r['month_start']:%Y-%m}"): r["value"] for r in series
+                     if r["value"] is not None and r["status"] in WITH_DATA}
+        assert drawn == published
+        bands = {e["attrs"]["data-month"] for e in inside(chart) if e["tag"] == "rect"}
+        assert bands == {f"{r['month_start']:%Y-%m}" for r in series
+                         if r["area_type"] == "county" and r["status"] not in WITH_DATA}
+        text = squash(chart["text"])
+        assert "January 2015 to June 2015" in text and "the thick line is Leicestershire" in text
+        for row in series:
+            if row["suppressed"] and row["status"] in WITH_DATA:
+                assert f"{row['area_name']} (" in text.split("fewer than 5 people:")[1]
+    police = next(c for c in charts if c["attrs"]["data-indicator"] == "vehicle_crime")
+    assert {e["attrs"]["data-month"] for e in inside(police)
+            if e["tag"] == "rect"} == {"2015-04", "2015-05", "2015-06"}  # NICHE: April-June not available
+    marac = [r for r in monthly if r["indicator_id"] == "marac_referrals"]
+    assert any(r["suppressed"] for r in marac), "the demo hides some district months of MARAC referrals"

@@ -1,6 +1,7 @@
 """The quarterly board report: one self-contained HTML page per quarter, from the published mart.
 
 It reads only ``mart.dashboard_published`` (the dashboard with small numbers hidden),
+``mart.dashboard_monthly_published`` (the six-month series behind the trend charts),
 ``mart.dashboard_summary`` (the counts behind the Overall Performance Summary) and
 ``audit.source_glance`` (the data-availability page); never the staging or core layers.
 :func:`context` is pure: it turns those rows into the sentences, sections and tables the
@@ -65,18 +66,25 @@ def _quarter(quarter: Quarter | str) -> Quarter:
 # ---------------------------------------------------------------------------- reading
 
 
-def read(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict]]:
-    """The quarter's published rows, its summary rows and the availability of every source period in it."""
+AREA_ORDER = "CASE WHEN area_type = 'county' THEN 0 ELSE 1 END, area_name"
+
+
+def read(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """The quarter's published rows, its monthly series, its summary rows and the availability of every
+    source period in it."""
     label = str(_quarter(quarter))
     rows = warehouse.query(
-        "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q "
-        "ORDER BY sort_order, CASE WHEN area_type = 'county' THEN 0 ELSE 1 END, area_name", {"q": label})
+        f"SELECT * FROM mart.dashboard_published WHERE quarter_label = :q ORDER BY sort_order, {AREA_ORDER}",
+        {"q": label})
+    monthly = warehouse.query(
+        f"SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :q "
+        f"ORDER BY sort_order, {AREA_ORDER}, month_start", {"q": label})
     summary = warehouse.query(
         "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :q ORDER BY sort_order", {"q": label})
     glance = warehouse.query(
         "SELECT source, period, status, reason, last_loaded_at, last_rows_loaded, critical_failures, warnings, "
         "quarantined_rows FROM audit.source_glance ORDER BY source, period")
-    return rows, summary, glance
+    return rows, monthly, summary, glance
 
 
 def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[str, Any]) -> list[dict]:
@@ -302,12 +310,100 @@ def comparison_chart(indicator_rows: list[dict]) -> dict[str, Any] | None:
                         "● better, ■ worse, ○ similar, ▲ higher, ▼ lower than the county.")}
 
 
+UNIT_WORDS = {"count": "number", "percent": "%", "rate_per_1000": "rate per 1,000 residents",
+              "rate_per_10000_females": "rate per 10,000 females"}
+
+
+def trend_chart(series: list[dict], county_row: dict) -> dict[str, Any] | None:
+    """The six-month trend chart of one indicator: the county's monthly values as a thick line and each
+    district's as a thin one named at its last month; a month without data is a grey band, never a 0.
+    Inline SVG, drawn here; None when no month of the series has a published value.
+
+    Only published figures: a hidden month is not drawn (the line breaks) and is named in the caption.
+    """
+    months = sorted({row["month_start"] for row in series})
+    drawn = [row for row in series if row["value"] is not None and has_data(row)]
+    if not drawn:
+        return None
+    areas = list(dict.fromkeys(row["area_name"] for row in series))
+    cells = {(row["area_name"], row["month_start"]): row for row in series}
+    county = next(row["area_name"] for row in series if row["area_type"] == COUNTY_TYPE)
+    high = max(row["value"] for row in drawn) * 1.1 or 1.0
+    left, plot_width, label_width, top, plot_height = 64, 480, 150, 10, 120
+    width, height = left + plot_width + label_width, top + plot_height + 34
+    step = plot_width / len(months)
+
+    def x(index: int) -> float:
+        return round(left + step * (index + 0.5), 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_height - value / high * plot_height, 1)
+
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'font-family="Arial, Helvetica, sans-serif" font-size="11">']
+    for index, month in enumerate(months):
+        if not has_data(cells[(county, month)]):
+            parts.append(f'<rect class="not-available" data-month="{month:%Y-%m}" x="{round(x(index) - step / 2, 1)}" '
+                         f'y="{top}" width="{round(step, 1)}" height="{plot_height}" fill="#e4e4e4"/>'
+                         f'<text x="{x(index)}" y="{top + 12}" text-anchor="middle" fill="#444">n/a</text>')
+        parts.append(f'<text x="{x(index)}" y="{top + plot_height + 16}" text-anchor="middle">{month:%b %Y}</text>')
+    for tick in (0.0, high / 2, high):
+        parts.append(f'<line x1="{left}" y1="{y(tick)}" x2="{left + plot_width}" y2="{y(tick)}" stroke="#ccc"/>'
+                     f'<text x="{left - 6}" y="{y(tick) + 4}" text-anchor="end" fill="#444">'
+                     f'{_axis(tick, county_row["unit"])}</text>')
+    labels = []
+    for area in reversed(areas):  # the county last: drawn on top
+        is_county = area == county
+        stroke, line, radius = ("#000", 3, 4) if is_county else ("#888", 1.2, 2.5)
+        points = [(index, cells[(area, month)]) for index, month in enumerate(months)
+                  if (area, month) in cells and cells[(area, month)]["value"] is not None
+                  and has_data(cells[(area, month)])]
+        segment: list[str] = []
+        for number, (index, row) in enumerate(points):
+            segment.append(f"{x(index)},{y(row['value'])}")
+            if number + 1 == len(points) or points[number + 1][0] != index + 1:  # a gap ends the line
+                if len(segment) > 1:
+                    parts.append(f'<polyline class="series" data-area="{html_escape(area)}" fill="none" '
+                                 f'stroke="{stroke}" stroke-width="{line}" points="{" ".join(segment)}"/>')
+                segment = []
+        for index, row in points:
+            parts.append(f'<circle class="point" data-area="{html_escape(area)}" '
+                         f'data-month="{row["month_start"]:%Y-%m}" data-value="{row["value"]}" cx="{x(index)}" '
+                         f'cy="{y(row["value"])}" r="{radius}" fill="{stroke}"/>')
+        if points:
+            labels.append([y(points[-1][1]["value"]), area, is_county])
+    labels.sort()
+    for number in range(1, len(labels)):  # keep the names apart, and within the chart
+        labels[number][0] = max(labels[number][0], labels[number - 1][0] + 11)
+    for number in range(len(labels) - 1, -1, -1):
+        labels[number][0] = min(labels[number][0], top + plot_height + 4 - 11 * (len(labels) - 1 - number))
+    for label_y, area, is_county in labels:
+        weight = ' font-weight="bold"' if is_county else ""
+        parts.append(f'<text x="{left + plot_width + 6}" y="{label_y + 4}"{weight}>{html_escape(area)}</text>')
+    parts.append("</svg>")
+    hidden = {}
+    for row in series:
+        if row["suppressed"] and has_data(row):
+            hidden.setdefault(row["area_name"], []).append(f"{row['month_start']:%b %Y}")
+    first, last = months[0], months[-1]
+    caption = (f"{county_row['indicator_name']}, monthly ({UNIT_WORDS.get(county_row['unit'], county_row['unit'])}), "
+               f"{first:%B %Y} to {last:%B %Y}: the thick line is {county}, the thin lines its districts; "
+               "a grey band is a month without data (n/a).")
+    if hidden:
+        caption += " Not drawn, fewer than 5 people: " + "; ".join(
+            f"{area} ({', '.join(found)})" for area, found in hidden.items()) + "."
+    symbol = TREND.get(county_row["trend"] or "", ("", ""))[0]
+    return {"name": county_row["indicator_name"], "id": county_row["indicator_id"], "svg": "".join(parts),
+            "caption": caption, "trend": f"{symbol} {county_row['trend']}" if county_row["trend"] else None,
+            "basis": county_row["trend_basis"]}
+
+
 def _axis(value: float, unit: str) -> str:
     return f"{value:.1f}%" if unit == "percent" else f"{value:,.1f}" if unit == "count" else f"{value:.2f}"
 
 
-def context(quarter: Quarter | str, rows: list[dict], summary: list[dict], availability: list[dict],
-            as_of: date) -> dict[str, Any]:
+def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
+            availability: list[dict], as_of: date) -> dict[str, Any]:
     """Everything the template shows (pure)."""
     quarter = _quarter(quarter)
     if not rows or not summary:
@@ -331,9 +427,11 @@ def context(quarter: Quarter | str, rows: list[dict], summary: list[dict], avail
                      f"{line['no_target']} monitored without a target.")
         charts = [chart for row in mine if has_data(row) for chart in [comparison_chart(
             [r for r in rows if r["indicator_id"] == row["indicator_id"]])] if chart]
+        trends = [chart for row in mine for chart in [trend_chart(
+            [m for m in monthly if m["indicator_id"] == row["indicator_id"]], row)] if chart]
         priorities.append({
             "id": line["priority_id"], "name": line["priority_name"], "note": line["note"], "intro": intro,
-            "charts": charts,
+            "charts": charts, "trend_charts": trends,
             "reasons": [r for r in (line["unavailable_reasons"] or "").split(" | ") if r],
             "indicators": [{
                 "name": row["indicator_name"], "display": row["value_display"] if has_data(row) else "n/a",
@@ -380,17 +478,17 @@ def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = No
     return _render(quarter, *_inputs(warehouse, quarter), as_of)
 
 
-def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict]]:
-    """What the page shows: published rows, summary rows and the quarter's availability rows."""
+def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """What the page shows: published rows, monthly series, summary rows and the quarter's availability rows."""
     from safer_communities.registry import default_registry
 
-    rows, summary, glance = read(warehouse, quarter)
-    return rows, summary, availability_rows(quarter, glance, default_registry())
+    rows, monthly, summary, glance = read(warehouse, quarter)
+    return rows, monthly, summary, availability_rows(quarter, glance, default_registry())
 
 
-def _render(quarter: Quarter | str, rows: list[dict], summary: list[dict], availability: list[dict],
-            as_of: date | None) -> str:
-    page = context(quarter, rows, summary, availability, as_of or date.today())
+def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
+            availability: list[dict], as_of: date | None) -> str:
+    page = context(quarter, rows, monthly, summary, availability, as_of or date.today())
     return _environment().get_template(TEMPLATE).render(**page)
 
 
@@ -404,10 +502,10 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
     from safer_communities import quality_docs
 
-    rows, summary, availability = _inputs(warehouse, quarter)
+    rows, monthly, summary, availability = _inputs(warehouse, quarter)
     path = report_path(quarter, Path(out_dir) if out_dir else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_render(quarter, rows, summary, availability, as_of), encoding="utf-8")
+    path.write_text(_render(quarter, rows, monthly, summary, availability, as_of), encoding="utf-8")
     if out_dir is None:  # the default layout: the availability page links to these
         for row in availability:
             if row["quality_href"]:
