@@ -114,3 +114,50 @@ def airflow_db() -> str:
         capture_output=True,
     )
     return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd); yields (controller, inbox)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.alert_channels import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def webhook():
+    """A real HTTP endpoint on loopback answering 204 at /alerts and keeping what is posted."""
+    from tests.alert_channels import WebhookServer
+    from tests.http_server import Reply
+
+    server = WebhookServer().start()
+    server.set("alerts", Reply(204))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def alert_connections(smtp_server, webhook, monkeypatch):
+    """Both alert channels configured, pointing at the loopback servers; returns (inbox, webhook)."""
+    from tests.alert_channels import smtp_connection
+
+    controller, inbox = smtp_server
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", smtp_connection(controller.port))
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", f"{webhook.base_url}/alerts")
+    return inbox, webhook
+
+
+@pytest.fixture
+def airflow_ui(monkeypatch):
+    """The UI address alert links are built from; no alert connection unless a test sets one."""
+    from tests.alert_channels import BASE_URL
+
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", raising=False)

@@ -3,22 +3,18 @@ real HTTP endpoint on loopback receiving what the notifiers send; and runs that 
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 
+from tests.alert_channels import BASE_URL, RECIPIENTS, free_port
 from tests.conftest import PROJECT
-from tests.http_server import LoopbackServer, Reply, _Handler
+from tests.http_server import Reply
 from tests.partner_files import csv_bytes, deliver_file
 from tests.test_marac import AS_OF, HEADER, REFERRALS
 
-BASE_URL = "http://airflow.example.test:8080"
-RECIPIENTS = ["analyst@example.test", "duty-lead@example.test"]
-SENDER = "airflow@example.test"
 MARAC = "marac_referrals"
 QUARTER = "2015/16 Q1"
 # The quarter's referrals plus rows test_marac checks are quarantined (next quarter, duplicate, no such
@@ -31,90 +27,7 @@ BAD_ROWS = REFERRALS[QUARTER] + [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _WebhookHandler(_Handler):
-    def do_POST(self) -> None:  # noqa: N802
-        self.server.owner.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        self.server.owner._answer(self)
-
-
-class WebhookServer(LoopbackServer):
-    """The transport tests' loopback server, also answering POST and keeping each request's body."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.bodies: list[bytes] = []
-        self._server.RequestHandlerClass = _WebhookHandler
-
-    def posted(self) -> list[dict]:
-        return [json.loads(body) for body in self.bodies]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[tuple[list[str], str, str]]:
-        """(recipients, subject, body text) of each message received."""
-        found = []
-        for envelope in self.envelopes:
-            message = email.message_from_bytes(envelope.content)
-            part = next(p for p in message.walk() if p.get_content_type() == "text/html")
-            found.append((envelope.rcpt_tos, message["Subject"], part.get_payload(decode=True).decode()))
-        return found
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def webhook():
-    server = WebhookServer().start()
-    server.set("alerts", Reply(204))
-    yield server
-    server.stop()
-
-
-def smtp_connection(port: int) -> str:
-    return json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {
-        "from_email": SENDER, "to": RECIPIENTS, "disable_ssl": True, "disable_tls": True,
-        "timeout": 5, "retry_limit": 0}})
-
-
-@pytest.fixture
-def alert_connections(smtp_server, webhook, monkeypatch):
-    """Both alert channels configured, pointing at the loopback servers; returns (inbox, webhook)."""
-    controller, inbox = smtp_server
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", smtp_connection(controller.port))
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", f"{webhook.base_url}/alerts")
-    return inbox, webhook
-
-
-@pytest.fixture(autouse=True)
-def airflow_ui(monkeypatch):
-    """The UI address links are built from; no alert connection unless a test sets one."""
-    monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
-    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_SMTP", raising=False)
-    monkeypatch.delenv("AIRFLOW_CONN_SAFER_COMMUNITIES_ALERTS_WEBHOOK", raising=False)
+pytestmark = pytest.mark.usefixtures("airflow_ui")  # links from BASE_URL; no alert connection unless set
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from tests.conftest import PROJECT, drop_police
 
 EXPECTED_DAGS = {
     "ingest_police", "ingest_marac", "ingest_probation", "ingest_youth", "ingest_domestic_abuse", "ingest_survey",
-    "quarterly_dashboard",
+    "quarterly_dashboard", "dashboard_deadlines",
 }
 ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting"}
 HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "psycopg", "requests"]

@@ -1,4 +1,4 @@
-"""Alerts: a task that failed for good, and data-quality findings, sent through Airflow notifiers.
+"""Alerts: a task that failed for good, data-quality findings and late dashboards, sent through Airflow notifiers.
 
 Two channels, each optional and configured only by an Airflow connection:
 
@@ -51,7 +51,7 @@ FAILED_CHECKS_SQL = SQL_DIR / "audit" / "failed_checks.sql"
 class Alert:
     """One message, the same on every channel: the email is its text, the webhook its JSON."""
 
-    kind: str  # "task_failed" or "data_quality"
+    kind: str  # "task_failed", "data_quality" or "dashboard_late" (safer_communities.readiness)
     subject: str
     dag_id: str
     run_id: str
@@ -93,7 +93,8 @@ class Alert:
                 f'<p><a href="{link}">Open in Airflow</a></p>')
 
 
-def _base_url() -> str:
+def base_url() -> str:
+    """The Airflow UI's address (``[api] base_url``), without a trailing slash."""
     from airflow.sdk.configuration import conf
 
     return conf.get("api", "base_url", fallback="http://localhost:8080/").rstrip("/")
@@ -101,7 +102,12 @@ def _base_url() -> str:
 
 def task_url(dag_id: str, run_id: str, task_id: str) -> str:
     """The Airflow UI page of a task in a run (where its log is), as the Task SDK's ``ti.log_url`` builds it."""
-    return f"{_base_url()}/dags/{dag_id}/runs/{quote(run_id)}/tasks/{task_id}"
+    return f"{base_url()}/dags/{dag_id}/runs/{quote(run_id)}/tasks/{task_id}"
+
+
+def dag_url(dag_id: str) -> str:
+    """The Airflow UI page of a DAG (for an alert sent outside a run, e.g. from the command line)."""
+    return f"{base_url()}/dags/{dag_id}"
 
 
 def _requested_period(context) -> str | None:

@@ -9,6 +9,7 @@
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
     report QUARTER [--out DIR] [--pdf]  write the quarter's board report (HTML, and PDF) and print its path
     quality SOURCE PERIOD [--out DIR]   write the data-quality page of a source's period and print its path
+    readiness QUARTER ... [--as-of DATE]  is each quarter's dashboard complete by its reporting date? print, record
 """
 
 from __future__ import annotations
@@ -141,6 +142,31 @@ def quality(source: str, period: str, out: str | None) -> None:
     except (LookupError, PeriodError, RegistryError) as error:
         sys.exit(str(error))
     print(path)
+
+
+def readiness(periods: list[str], as_of: date) -> None:
+    """Is each quarter's dashboard complete by its reporting date? Print its source periods and record it in
+    ``audit.dashboard_readiness`` (alerting, as the daily DAG does, when a quarter is first found late)."""
+    from safer_communities import readiness as dashboard_readiness
+    from safer_communities.periods import PeriodError
+
+    try:
+        quarters = dashboard_readiness.quarters_requested(periods)
+    except PeriodError as error:
+        sys.exit(str(error))
+    run_id = f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}"
+    with _warehouse() as warehouse:
+        checked = dashboard_readiness.check(warehouse, quarters, as_of=as_of, run_id=run_id)
+    for item in checked:
+        print(f"\n{item.readiness.state_line()}")
+        print(_table([{"source": p.source, "period": p.period, "outcome": p.outcome, "status": p.status,
+                       "reason": p.reason} for p in item.readiness.periods],
+                     ["source", "period", "outcome", "status", "reason"]))
+        if item.newly_late:
+            sent = f"alert sent through {', '.join(item.alerted)}" if item.alerted else (
+                "no alert went out (no alert connection, or every channel failed: see the log)")
+            print(f"first found late: {sent}")
+    print(f"\nrecorded in audit.dashboard_readiness (run {run_id})")
 
 
 def compute_dashboard(periods: list[str]) -> None:
@@ -292,6 +318,12 @@ def main(argv: list[str] | None = None) -> None:
                                                "'2019/20 Q4' or a financial year '2015/16'")
     quality_parser.add_argument("--out", help="folder for <period>.html (default: $SAFER_COMMUNITIES_HOME/quality/"
                                               "<source>/)")
+    readiness_parser = commands.add_parser("readiness", help="is each quarter's dashboard complete by its "
+                                                              "reporting date? print and record it")
+    readiness_parser.add_argument("periods", nargs="+",
+                                  help="a quarter (2015/16 Q1), a month, a financial year, or FIRST..LAST")
+    readiness_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
+                                  help="the date to judge by (default: today)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -307,6 +339,8 @@ def main(argv: list[str] | None = None) -> None:
         report(args.quarter, args.out, args.as_of, args.pdf)
     elif args.command == "quality":
         quality(args.source, args.period, args.out)
+    elif args.command == "readiness":
+        readiness(args.periods, args.as_of or date.today())
     else:
         status(args.periods)
 
