@@ -19,9 +19,12 @@ every process the test started (see ``tests/airflow_services.py``).
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 import uuid
+from urllib.parse import urljoin
 
 from tests import airflow_services
 from tests.airflow_services import Deployment, airflow_env, free_ports, open_api, wait, wait_parsed
@@ -169,6 +172,31 @@ def test_dashboard_runs_per_quarter_when_ingestion_emits_it(home, tmp_path, meta
             assert {run["partition_key"] for run in runs.values()} == {q1}, runs
             assert {run["state"] for run in runs.values()} == {"success"}, runs
             assert {run["run_type"] for run in runs.values()} == {"asset_triggered"}, runs
+
+            # one click from each run: its data-quality pages and its board report, served by the api-server
+            def run_pages(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict[str, str]:
+                links = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/links",
+                                params={"map_index": map_index}).raise_for_status().json()["extra_links"]
+                link = links["Data quality and reports"]
+                assert link.startswith(f"http://127.0.0.1:{api_port}/safer-communities/runs/{dag_id}/"), link
+                page = api.get(link).raise_for_status().text
+                return {label: href for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
+
+            marac_pages = run_pages("ingest_marac", ingestion["ingest_marac"], "record_status")
+            assert list(marac_pages) == ["marac_referrals 2015/16 Q1: data-quality page"], marac_pages
+            quality = api.get(html.unescape(marac_pages["marac_referrals 2015/16 Q1: data-quality page"]))
+            assert quality.status_code == 200 and "marac_referrals" in quality.text and "2015/16 Q1" in quality.text
+            reports = run_pages(DASHBOARD, next(iter(runs)), "report", map_index=0)
+            report_url = urljoin(str(api.base_url), html.unescape(reports[f"{q1}: board report"]))
+            board = api.get(report_url)
+            assert board.status_code == 200 and "Safer Communities performance 2015/16 Q1" in board.text
+            # the report's availability page links to the same data-quality page, relatively: it works here too
+            linked = re.search(r'data-source="marac_referrals".*?<a href="([^"]+)">data-quality page</a>', board.text,
+                               re.DOTALL)
+            assert api.get(urljoin(report_url, html.unescape(linked.group(1)))).text == quality.text
+            assert api.get(f"/api/v2/dags/ingest_marac/dagRuns/{ingestion['ingest_marac']}/taskInstances/plan/links"
+                           ).raise_for_status().json()["extra_links"]["Data quality and reports"] is None
+            phase("data-quality pages and report reached from the runs")
 
             rows = mart()
             assert {key[0] for key in rows} == {q1}

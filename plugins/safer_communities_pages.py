@@ -1,0 +1,15 @@
+"""Airflow plugin: the pipeline's data-quality pages and board reports, one click from a DAG run.
+
+Adds the extra link "Data quality and reports" to the tasks that write them and serves the pages
+from the api-server at ``/safer-communities`` (``safer_communities.airflow_pages``).
+"""
+
+from airflow.plugins_manager import AirflowPlugin
+
+from safer_communities.airflow_pages import PREFIX, RunPagesLink, app
+
+
+class SaferCommunitiesPages(AirflowPlugin):
+    name = "safer_communities_pages"
+    global_operator_extra_links = [RunPagesLink()]
+    fastapi_apps = [{"app": app(), "url_prefix": PREFIX, "name": "Safer Communities pages"}]

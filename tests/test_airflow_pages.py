@@ -1,0 +1,77 @@
+"""The pages one click from a DAG run: the extra link, the run's list of pages, and the pages served.
+
+End to end, through a real api-server, scheduler and runs, in ``tests/test_scheduler.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from safer_communities import airflow_pages
+
+PROJECT = Path(__file__).resolve().parents[1]
+QUALITY = "/safer-communities/quality"
+
+
+def test_a_runs_pages_come_from_its_asset_events(tmp_path):
+    ingestion = {"source": "marac_referrals", "periods": ["2015/16 Q1"],
+                 "quality_pages": {"2015/16 Q1": "/anywhere/var/quality/marac_referrals/2015-16-Q1.html"}}
+    police = {"source": "police_street_crime", "quality_pages": {  # as the worker wrote them, in any order
+        "2015-05": "/w/quality/police_street_crime/2015-05.html",
+        "2015-04": "/w/quality/police_street_crime/2015-04.html"}}
+    dashboard = {"quarter": "2015/16 Q1", "rows": 112}
+    assert airflow_pages.run_links([ingestion, police, dashboard, {}], tmp_path) == [
+        ("marac_referrals 2015/16 Q1: data-quality page", f"{QUALITY}/marac_referrals/2015-16-Q1.html"),
+        ("police_street_crime 2015-04: data-quality page", f"{QUALITY}/police_street_crime/2015-04.html"),
+        ("police_street_crime 2015-05: data-quality page", f"{QUALITY}/police_street_crime/2015-05.html"),
+        ("2015/16 Q1: board report", "/safer-communities/reports/2015-16-Q1/report.html"),
+    ]
+    (tmp_path / "reports" / "2015-16-Q1").mkdir(parents=True)
+    (tmp_path / "reports" / "2015-16-Q1" / "report.pdf").write_bytes(b"%PDF-1.4")
+    assert airflow_pages.run_links([dashboard], tmp_path)[-1] == (
+        "2015/16 Q1: board report (PDF)", "/safer-communities/reports/2015-16-Q1/report.pdf")
+
+
+def test_the_link_is_on_the_tasks_that_write_pages_only(monkeypatch):
+    from airflow.models.taskinstancekey import TaskInstanceKey
+
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.test/")
+    link = airflow_pages.RunPagesLink()
+    key = TaskInstanceKey(dag_id="ingest_marac", task_id="record_status", run_id="manual__2015-09-17T10:00:00+00:00")
+    operator = type("Task", (), {"task_id": "record_status"})()
+    assert link.get_link(operator, ti_key=key) == (
+        "https://airflow.example.test/safer-communities/runs/ingest_marac/manual__2015-09-17T10%3A00%3A00%2B00%3A00")
+    for task_id in ("plan", "pull", "validate", "load", "quarters"):
+        assert link.get_link(type("Task", (), {"task_id": task_id})(), ti_key=key) == ""
+
+
+def test_the_app_serves_the_working_areas_pages_and_nothing_else(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("SAFER_COMMUNITIES_HOME", str(tmp_path))
+    page = tmp_path / "quality" / "marac_referrals" / "2015-16-Q1.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<p>marac_referrals 2015/16 Q1</p>")
+    (tmp_path / "warehouse.duckdb").write_bytes(b"secret")
+    with TestClient(airflow_pages.app()) as client:
+        served = client.get("/quality/marac_referrals/2015-16-Q1.html")
+        assert served.status_code == 200 and served.text == page.read_text()
+        assert client.get("/reports/2015-16-Q1/report.html").status_code == 404  # not written yet
+        assert client.get("/quality/../warehouse.duckdb").status_code == 404
+        assert client.get("/quality/%2e%2e/warehouse.duckdb").status_code == 404
+    assert (tmp_path / "reports").is_dir()
+
+
+def test_airflow_loads_the_plugin():
+    env = {**os.environ, "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins")}
+    done = subprocess.run([str(Path(sys.executable).parent / "airflow"), "plugins", "--output", "json"],
+                          capture_output=True, text=True, env=env, timeout=120, check=True)
+    plugins = {plugin["name"]: plugin for plugin in json.loads(done.stdout[done.stdout.index("["):])}
+    ours = plugins["safer_communities_pages"]
+    assert any("RunPagesLink" in str(link) for link in ours["global_operator_extra_links"]), ours
+    assert [app["url_prefix"] for app in ours["fastapi_apps"]] == ["/safer-communities"], ours
+
