@@ -235,7 +235,7 @@ def test_the_page_is_self_contained(built, page):
 
 
 def test_the_availability_page_lists_every_source_period_of_the_quarter(page):
-    rows = [e["attrs"] for e in page.elements if e["tag"] == "tr" and "data-source" in e["attrs"]]
+    rows = [e["attrs"] for e in page.elements if e["tag"] == "tr" and "data-status" in e["attrs"]]
     found = {(r["data-source"], r["data-period"]): r["data-status"] for r in rows}
     assert found == {
         **{("police_street_crime", m): "unavailable" for m in ("2015-04", "2015-05", "2015-06")},
@@ -396,3 +396,37 @@ def test_six_month_trend_charts_draw_the_published_monthly_series(page, monthly)
             if e["tag"] == "rect"} == {"2015-04", "2015-05", "2015-06"}  # NICHE: April-June not available
     marac = [r for r in monthly if r["indicator_id"] == "marac_referrals"]
     assert any(r["suppressed"] for r in marac), "the demo hides some district months of MARAC referrals"
+
+
+def test_the_report_says_whether_the_dashboard_is_ready_by_its_reporting_date(page):
+    """2015/16 Q1 as at 17 September 2015, its reporting date: complete, with what it needs and why."""
+    ready = page.by_id("readiness")
+    assert ready["attrs"]["data-state"] == "complete"
+    assert "reporting date 2015-09-17" in squash(ready["text"])
+    table = page.elements.index(page.by_id("readiness-table"))
+    outcomes = {(e["attrs"]["data-source"], e["attrs"]["data-period"]): e["attrs"]["data-outcome"]
+                for e in page.elements[table:] if e["tag"] == "tr" and "data-outcome" in e["attrs"]}
+    assert outcomes == {
+        ("iom_cohort", "2014/15"): "delivered", ("youth_first_time_entrants", "2015/16 Q1"): "delivered",
+        ("marac_referrals", "2015/16 Q1"): "delivered", ("domestic_abuse_referrals", "2015-04"): "delivered",
+        ("domestic_abuse_referrals", "2015-05"): "delivered", ("domestic_abuse_referrals", "2015-06"): "delivered",
+        ("police_street_crime", "2015-04"): "excused", ("police_street_crime", "2015-05"): "excused",
+        ("police_street_crime", "2015-06"): "excused",  # the declared NICHE outage
+        ("youth_reoffending", "2015/16 Q1"): "excused", ("community_survey", "2015/16 Q1"): "excused",  # not due
+    }
+
+
+def test_a_dashboard_missing_data_on_its_reporting_date_is_flagged_late(built):
+    """The same mart, judged as if MARAC's quarter had never come: late on the reporting date, naming it."""
+    warehouse = built[0]
+    rows, monthly, summary, availability, glance = report._inputs(warehouse, SEED)
+    without_marac = [row for row in glance if row["source"] != "marac_referrals"]
+    early = Page(report._render(SEED, rows, monthly, summary, availability, without_marac, date(2015, 9, 16)))
+    assert early.by_id("readiness")["attrs"]["data-state"] == "in progress"
+    late = Page(report._render(SEED, rows, monthly, summary, availability, without_marac, REPORT_DATE))
+    assert late.by_id("readiness")["attrs"]["data-state"] == "late"
+    assert "not complete by its reporting date 2015-09-17: 1 source period missing" in squash(
+        late.by_id("readiness")["text"])
+    missing = [e for e in late.elements if e["attrs"].get("data-outcome") == "missing"]
+    assert [(e["attrs"]["data-source"], e["attrs"]["data-period"]) for e in missing] == [
+        ("marac_referrals", "2015/16 Q1")]

@@ -3,7 +3,8 @@
 It reads only ``mart.dashboard_published`` (the dashboard with small numbers hidden),
 ``mart.dashboard_monthly_published`` (the six-month series behind the trend charts),
 ``mart.dashboard_summary`` (the counts behind the Overall Performance Summary) and
-``audit.source_glance`` (the data-availability page); never the staging or core layers.
+``audit.source_glance`` (the data-availability page, and the dashboard's readiness by its
+reporting date, ``safer_communities.readiness``); never the staging or core layers.
 :func:`context` is pure: it turns those rows into the sentences, sections and tables the
 template (``templates/report.html.j2``, Jinja2 with autoescape) lays out. The page has
 inline CSS, no scripts and no external resources. The RAG status and the trend each have
@@ -24,6 +25,7 @@ from safer_communities.periods import Quarter
 from safer_communities.settings import PACKAGE_DIR, home
 
 if TYPE_CHECKING:
+    from safer_communities.readiness import Readiness
     from safer_communities.warehouse import Warehouse
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -403,8 +405,8 @@ def _axis(value: float, unit: str) -> str:
 
 
 def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], as_of: date) -> dict[str, Any]:
-    """Everything the template shows (pure)."""
+            availability: list[dict], as_of: date, ready: Readiness) -> dict[str, Any]:
+    """Everything the template shows (pure). ``ready`` is the dashboard's readiness as at the report date."""
     quarter = _quarter(quarter)
     if not rows or not summary:
         raise LookupError(f"no dashboard for {quarter} in the mart; compute it first "
@@ -460,6 +462,8 @@ def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
         "suppressed": [key for key in SUPPRESSION if any(row["value_display"] == key for row in rows)],
         "suppression": SUPPRESSION, "rag_legend": RAG, "trend_legend": TREND,
         "availability": availability, "attribution": ATTRIBUTION,
+        "readiness": {"state": ready.state, "reason": ready.reason, "reporting_date": ready.reporting_date,
+                      "periods": ready.periods},
     }
 
 
@@ -478,17 +482,25 @@ def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = No
     return _render(quarter, *_inputs(warehouse, quarter), as_of)
 
 
-def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-    """What the page shows: published rows, monthly series, summary rows and the quarter's availability rows."""
+def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], ...]:
+    """What the page shows: published rows, monthly series, summary rows, the quarter's availability rows and
+    every source period's (``audit.source_glance``, for the readiness)."""
     from safer_communities.registry import default_registry
 
     rows, monthly, summary, glance = read(warehouse, quarter)
-    return rows, monthly, summary, availability_rows(quarter, glance, default_registry())
+    return rows, monthly, summary, availability_rows(quarter, glance, default_registry()), glance
 
 
 def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], as_of: date | None) -> str:
-    page = context(quarter, rows, monthly, summary, availability, as_of or date.today())
+            availability: list[dict], glance: list[dict], as_of: date | None) -> str:
+    from safer_communities import readiness
+    from safer_communities.indicators import load_catalogue
+    from safer_communities.registry import default_registry
+
+    as_of = as_of or date.today()
+    ready = readiness.assess(_quarter(quarter), as_of, glance, default_registry(), load_catalogue(),
+                             readiness.load_reporting())
+    page = context(quarter, rows, monthly, summary, availability, as_of, ready)
     return _environment().get_template(TEMPLATE).render(**page)
 
 
@@ -502,10 +514,10 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
     from safer_communities import quality_docs
 
-    rows, monthly, summary, availability = _inputs(warehouse, quarter)
+    rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)
     path = report_path(quarter, Path(out_dir) if out_dir else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_render(quarter, rows, monthly, summary, availability, as_of), encoding="utf-8")
+    path.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of), encoding="utf-8")
     if out_dir is None:  # the default layout: the availability page links to these
         for row in availability:
             if row["quality_href"]:
