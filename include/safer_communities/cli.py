@@ -30,6 +30,7 @@ DEMO_QUARTER = "2015/16 Q1"
 INGESTION_DAGS = ("ingest_police", "ingest_probation", "ingest_youth", "ingest_marac", "ingest_domestic_abuse",
                   "ingest_survey")
 DASHBOARD_DAG = "quarterly_dashboard"
+DEADLINES_DAG = "dashboard_deadlines"
 KEY_CONNECTION = "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION"
 
 
@@ -248,18 +249,27 @@ def run(as_of: date) -> None:
     print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}")
     for number, period in enumerate(DEMO_PERIODS):
         _test_run(bag.dags[DASHBOARD_DAG], _run_after(as_of, number), {"quarter": period}, period)
+    # the daily check as at the report date: every recent quarter against its reporting date
+    _test_run(bag.dags[DEADLINES_DAG], _run_after(as_of, 0), {}, "as at " + as_of.isoformat())
     print(f"\nAvailability for {DEMO_QUARTER} (audit.source_status):")
     status([DEMO_QUARTER])
     picture()
     show(DEMO_QUARTER)
+    with _warehouse() as warehouse:
+        checked = warehouse.query("SELECT quarter_label, reporting_date, state, missing FROM "
+                                  "audit.dashboard_readiness ORDER BY quarter_label")
+    print(f"\nDashboard readiness as at {as_of.isoformat()} (audit.dashboard_readiness, {DEADLINES_DAG}):")
+    print(_table(checked, ["quarter_label", "reporting_date", "state", "missing"]))
     from safer_communities.dashboard import export_folder
     from safer_communities.periods import Quarter
 
     with _warehouse() as warehouse:
         print(f"\nwarehouse: {warehouse.url} (mart.dashboard_quarterly, mart.dashboard_summary, "
-              f"mart.dashboard_published)\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
-              f"(dashboard and summary, CSV and Parquet, per quarter)\nboard reports: {home() / 'reports'} "
-              f"(report.html and report.pdf per quarter)\nlanded files: {home() / 'landing'}"
+              f"mart.dashboard_published, mart.dashboard_monthly)"
+              f"\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
+              f"(dashboard, monthly series and summary, CSV and Parquet, per quarter)"
+              f"\nboard reports: {home() / 'reports'} (report.html and report.pdf per quarter)"
+              f"\nlanded files: {home() / 'landing'}"
               f"\nquarantine: {home() / 'quarantine'}\nwhole run: {time.monotonic() - job_began:.0f} s")
 
 
