@@ -99,6 +99,14 @@ def test_on_track_for_every_target_kind_and_polarity(target, polarity, value, pr
     assert on_track(target, polarity, value, previous, available=True).rag == rag
 
 
+def test_the_reason_gives_a_worked_out_target_to_two_decimals():
+    # IOM 2014/15: 56.4% against the previous cohort's 38.957142...%
+    assert on_track(COHORT, "high", 56.4, 38.957142, available=True).reason == "better than the previous cohort (38.96)"
+    assert on_track(REDUCE_3, "low", 1200, 1300, available=True).reason == (
+        "at or below the target 1,261 (3% below last year)")  # 1,300 less 3%
+    assert on_track(REDUCE_3, "low", 97, 100, available=True).reason == "at or below the target 97 (3% below last year)"
+
+
 def test_the_target_value_is_reported():
     assert on_track(REDUCE_3, "low", 96, 100, available=True).target == pytest.approx(97)
     assert on_track(COHORT, "high", 56, 39, available=True).target == 39

@@ -160,13 +160,20 @@ def on_track(target: Target | None, polarity: Polarity, value: float | None, pre
     if target.kind == "reduce_by_percent":
         goal = previous * (1 - target.percent / 100)
         if value <= goal:
-            return OnTrack("green", goal, f"at or below the target {goal:g} ({target.percent:g}% below last year)")
-        return _missed(value - goal, goal, f"above the target {goal:g}", goal)
+            return OnTrack("green", goal,
+                           f"at or below the target {_figure(goal)} ({target.percent:g}% below last year)")
+        return _missed(value - goal, goal, f"above the target {_figure(goal)}", goal)
     # beat the previous cohort
     better = value > previous if polarity == "high" else value < previous
     if better:
-        return OnTrack("green", previous, f"better than the previous cohort ({previous:g})")
-    return _missed(abs(value - previous), previous, f"not better than the previous cohort ({previous:g})", previous)
+        return OnTrack("green", previous, f"better than the previous cohort ({_figure(previous)})")
+    return _missed(abs(value - previous), previous, f"not better than the previous cohort ({_figure(previous)})",
+                   previous)
+
+
+def _figure(value: float) -> str:
+    """A worked-out target in a sentence: at most two decimals (38.96, 602.37, 1,234.5)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _missed(shortfall: float, reference: float, reason: str, goal: float | None) -> OnTrack:
