@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from safer_communities import cli
@@ -91,12 +92,15 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     assert mart["iom_offending_reduction"]["on_track"] == "green"
     assert mart["marac_repeat_rate"]["value_display"] == "28.5%"
     assert mart["youth_proven_reoffending"]["status"] == "late"
-    assert sorted(first) == sorted(f"{q}/{name}.csv" for q in QUARTERS for name in ("dashboard", "summary"))
+    assert sorted(first) == sorted(f"{q}/{name}.csv" for q in QUARTERS for name in ("dashboard", "monthly", "summary"))
     # and prints it, with the summary and where things are
     assert "Dashboard 2015/16 Q1, Leicestershire" in printed
     assert "Summary 2015/16 Q1: 5 of 14 indicators have data; 3 on track, 0 amber, 0 red" in printed
     assert "PREVENTING TERRORISM AND RADICALISATION: Appropriate measures" in printed
     assert f"exports: {home / 'var' / 'exports' / 'dashboard'}" in printed
+    # the daily deadlines check as at the seed report's date: every recent quarter complete for its board
+    assert re.search(r"2015/16 Q1 +2015-09-17 +complete +0", printed)
+    assert re.search(r"2014/15 Q1 +2014-09-17 +complete +0", printed)
     # the dashboard DAG's last task wrote each quarter's board report, dated as at the seed report
     seed_report = (home / "var" / "reports" / "2015-16-Q1" / "report.html").read_text(encoding="utf-8")
     assert "17 September 2015" in seed_report and "56.4%" in seed_report and "NICHE" in seed_report

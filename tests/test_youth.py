@@ -139,7 +139,7 @@ def test_first_time_entrants_available_late_and_unavailable(home, warehouse):
     # 2026/27 Q2 ends 2026-09-30; due 45 days later, 2026-11-14
     late = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 14))
     assert late["status"] == "late"
-    assert late["reason"].endswith("first-time-entrants-2026-27-Q2.csv); due by 2026-11-14.")
+    assert late["reason"].endswith("first-time-entrants-2026-27-Q2.csv in the drop folder); due by 2026-11-14.")
     gone = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 15))
     assert gone["status"] == "unavailable" and "deadline 2026-11-14" in gone["reason"]
     # a whole financial year asks for its four quarters
