@@ -16,6 +16,14 @@ RUN grep -qx "apache-airflow==${AIRFLOW_VERSION}" /tmp/requirements.txt \
     || { echo "uv.lock does not pin apache-airflow==${AIRFLOW_VERSION}, the base image's version" >&2; exit 1; } \
     && pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements.txt
 
+# Debian's Chromium prints the board report's PDF (safer_communities.report, the dashboard DAG's
+# report task); the base image is Debian bookworm.
+USER root
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+USER airflow
+
 # safer_communities is imported from include/; it finds sql/ as include/../sql.
 ENV PYTHONPATH=/opt/airflow/include \
     SAFER_COMMUNITIES_HOME=/opt/airflow/var \
