@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from safer_communities import airflow_pages
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -49,6 +51,8 @@ def test_the_link_is_on_the_tasks_that_write_pages_only(monkeypatch):
         assert link.get_link(type("Task", (), {"task_id": task_id})(), ti_key=key) == ""
 
 
+# FastAPI's TestClient (the app run in-process over ASGI) warns about its own httpx use
+@pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient. is deprecated")
 def test_the_app_serves_the_working_areas_pages_and_nothing_else(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.usefixtures("airflow_ui")  # links from BASE_URL; no al
 
 @pytest.fixture(scope="module")
 def dagbag():
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(PROJECT / "dags"))
 
