@@ -79,3 +79,15 @@ def test_airflow_loads_the_plugin():
     assert any("RunPagesLink" in str(link) for link in ours["global_operator_extra_links"]), ours
     assert [app["url_prefix"] for app in ours["fastapi_apps"]] == ["/safer-communities"], ours
 
+
+
+def test_a_task_process_loads_the_plugin_without_building_the_web_app():
+    """Every task process loads the plugins (for macros): the link is there, fastapi is not imported."""
+    code = ("import sys; from airflow.sdk.plugins_manager import integrate_macros_plugins; "
+            "integrate_macros_plugins(); "
+            "print(any(m.endswith('safer_communities_pages') for m in sys.modules), 'fastapi' in sys.modules)")
+    env = {**os.environ, "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
+           "PYTHONPATH": str(PROJECT / "include")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          check=True)
+    assert done.stdout.split()[-2:] == ["True", "False"]
