@@ -53,7 +53,7 @@ test: install system-deps  ## the whole test suite (DuckDB and a real PostgreSQL
 	$(BIN)/pytest
 
 lint: install  ## ruff
-	$(BIN)/ruff check dags include tests bench
+	$(BIN)/ruff check dags plugins include tests bench
 
 bench: install  ## benchmark pull -> validate -> load on DuckDB and PostgreSQL against COPY / read_csv
 	$(BIN)/python bench/run.py
