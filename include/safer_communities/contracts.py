@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from safer_communities.config_files import Strict, load_model
 from safer_communities.settings import CONTRACTS_DIR
 
 if TYPE_CHECKING:
@@ -33,11 +33,7 @@ class ContractError(ValueError):
     """A contract file that is missing or breaks the contract schema."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Column(_Strict):
+class Column(Strict):
     name: str
     field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: Literal["string", "float", "integer", "date"]
@@ -50,12 +46,12 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-class Unless(_Strict):
+class Unless(Strict):
     column: str
     equals: str
 
 
-class Rule(_Strict):
+class Rule(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     expect: Literal[
         "columns_in_order",
@@ -112,7 +108,7 @@ class Rule(_Strict):
         return self
 
 
-class Contract(_Strict):
+class Contract(Strict):
     name: str
     version: int = Field(ge=1)
     description: str
@@ -156,15 +152,7 @@ class Contract(_Strict):
 
 @cache
 def load_contract(name: str, directory: Path = CONTRACTS_DIR) -> Contract:
-    path = directory / f"{name}.yaml"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Contract(**document)
-    except (OSError, yaml.YAMLError, TypeError) as error:
-        raise ContractError(f"{path}: cannot read contract: {error}") from error
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ContractError(f"{path}: {problems}") from error
+    return load_model(directory / f"{name}.yaml", Contract, ContractError, "contract")
 
 
 # Parse-stage rules: problems found before Great Expectations can look at a row.

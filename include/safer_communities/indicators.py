@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from safer_communities.config_files import Strict, load_model
 from safer_communities.settings import CONFIG_DIR
 
 CATALOGUE_PATH = CONFIG_DIR / "indicators.yaml"
@@ -26,16 +26,12 @@ class CatalogueError(ValueError):
     """The indicator catalogue is unreadable or breaks its schema."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReduceByPercent(_Strict):
+class ReduceByPercent(Strict):
     kind: Literal["reduce_by_percent"]
     percent: float = Field(gt=0, lt=100)
 
 
-class WithinRange(_Strict):
+class WithinRange(Strict):
     kind: Literal["within_range"]
     low: float
     high: float
@@ -47,18 +43,18 @@ class WithinRange(_Strict):
         return self
 
 
-class BeatPreviousCohort(_Strict):
+class BeatPreviousCohort(Strict):
     kind: Literal["beat_previous_cohort"]
 
 
-class NoTarget(_Strict):
+class NoTarget(Strict):
     kind: Literal["none"]
 
 
 Target = Annotated[ReduceByPercent | WithinRange | BeatPreviousCohort | NoTarget, Field(discriminator="kind")]
 
 
-class Indicator(_Strict):
+class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     sources: list[str] = Field(min_length=1)
@@ -90,7 +86,7 @@ class Indicator(_Strict):
         return self
 
 
-class Priority(_Strict):
+class Priority(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     indicators: list[Indicator]
@@ -103,7 +99,7 @@ class Priority(_Strict):
         return self
 
 
-class Catalogue(_Strict):
+class Catalogue(Strict):
     priorities: list[Priority] = Field(min_length=1)
     trend_confidence: float = Field(0.95, gt=0.5, lt=1)  # the six-month trend's significance level
 
@@ -114,13 +110,7 @@ class Catalogue(_Strict):
 
 def load_catalogue(path: Path = CATALOGUE_PATH, sources: set[str] | None = None) -> Catalogue:
     """Read and check the catalogue; every source named must be in the registry."""
-    try:
-        catalogue = Catalogue(**yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, TypeError) as error:
-        raise CatalogueError(f"{path}: cannot read the indicator catalogue: {error}") from error
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise CatalogueError(f"{path}: {problems}") from error
+    catalogue = load_model(path, Catalogue, CatalogueError, "the indicator catalogue")
     if sources is None:
         from safer_communities.registry import default_registry
 

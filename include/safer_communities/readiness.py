@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from safer_communities.availability import NOT_INGESTED, deadline, outage_status
+from safer_communities.config_files import Strict, load_model
 from safer_communities.dashboard import WITH_DATA, source_period, value_months
 from safer_communities.periods import Month, Quarter, parse_any, previous, quarters_in
 from safer_communities.settings import CONFIG_DIR, SQL_DIR
@@ -68,10 +69,8 @@ _TextDates.yaml_implicit_resolvers = {
 }
 
 
-class Reporting(BaseModel):
+class Reporting(Strict):
     """When the board reads each quarter's dashboard."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     reporting_days_after_quarter_end: int = Field(ge=0)
     reporting_dates: dict[str, date] = {}  # quarter label -> its own reporting date
@@ -90,13 +89,7 @@ class Reporting(BaseModel):
 
 def load_reporting(path: Path = REPORTING_PATH) -> Reporting:
     """Read and check the reporting configuration; raise :class:`ReportingError` naming the file and field."""
-    try:
-        return Reporting(**yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_TextDates))
-    except (OSError, yaml.YAMLError, TypeError) as error:
-        raise ReportingError(f"{path}: cannot read the reporting configuration: {error}") from error
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ReportingError(f"{path}: {problems}") from error
+    return load_model(path, Reporting, ReportingError, "the reporting configuration", loader=_TextDates)
 
 
 def reporting_date(quarter: Quarter, reporting: Reporting | None = None) -> date:

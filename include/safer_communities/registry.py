@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from safer_communities.config_files import Strict, problems
 from safer_communities.periods import CADENCE_FIELDS, Month, Period
 from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
 
@@ -28,18 +29,14 @@ class RegistryError(ValueError):
     """The source registry file is missing, unreadable or breaks its schema."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalTransport(_Strict):
+class LocalTransport(Strict):
     """A folder the partner drops files into (a mounted share)."""
 
     kind: Literal["local"]
     location: str
 
 
-class HttpTransport(_Strict):
+class HttpTransport(Strict):
     """Files served over HTTP(S); base URL and credentials come from an Airflow connection."""
 
     kind: Literal["http"]
@@ -51,33 +48,33 @@ class HttpTransport(_Strict):
     backoff_seconds: float = Field(1.0, ge=0)
 
 
-class NoLocationShare(_Strict):
+class NoLocationShare(Strict):
     check: Literal["no_location_share"]
     max_share: float = Field(gt=0, lt=1)
 
 
-class DistrictCollapse(_Strict):
+class DistrictCollapse(Strict):
     check: Literal["district_collapse"]
     min_ratio_to_median: float = Field(gt=0, lt=1)
     history_months: int = Field(6, ge=1)
     min_history_months: int = Field(2, ge=1)
 
 
-class MonthsCovered(_Strict):
+class MonthsCovered(Strict):
     """Every month of the period has at least one record dated in it (a partial delivery is incomplete)."""
 
     check: Literal["months_covered"]
     column: str
 
 
-class DistrictsCovered(_Strict):
+class DistrictsCovered(Strict):
     """Every county district has a row (an aggregate return missing a district is incomplete)."""
 
     check: Literal["districts_covered"]
     column: str
 
 
-class Outage(_Strict):
+class Outage(Strict):
     first: str
     last: str
     reason: str = Field(min_length=1)
@@ -100,7 +97,7 @@ class Outage(_Strict):
         return any(first <= month <= last for month in period.months)
 
 
-class Source(_Strict):
+class Source(Strict):
     name: str
     description: str
     owner: str = Field(min_length=1)
@@ -157,10 +154,7 @@ def _load_file(path: Path) -> dict[str, Source]:
         try:
             sources[name] = Source(name=name, **body)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(source)'}: {e['msg']}" for e in error.errors()
-            )
-            raise RegistryError(f"{path}: source {name!r}: {problems}") from error
+            raise RegistryError(f"{path}: source {name!r}: {problems(error, '(source)')}") from error
     return sources
 
 
