@@ -72,14 +72,10 @@ def status(periods: list[str]) -> None:
                  ["source", "period", "status", "last load", "rows", "critical", "warnings", "quarantined", "reason"]))
 
 
-def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.0f}" if unit == "count" else f"{value:.1f}%" if unit == "percent" else f"{value:.2f}"
-
-
 def show(quarter: str) -> None:
     """The quarter's dashboard for the county, and its summary, as report generators see them (published)."""
+    from safer_communities.indicators import display
+
     with _warehouse() as warehouse:
         rows = warehouse.query(
             "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q AND area_type = 'county' "
@@ -97,8 +93,8 @@ def show(quarter: str) -> None:
             table[-1]["indicator"] = priority.upper()
         table.append({
             "indicator": "  " + row["indicator_name"][:58], "value": row["value_display"],
-            "last year": _number(row["last_year_value"], row["unit"]),
-            "year to date": _number(row["ytd_value"], row["unit"]), "target": row["target_text"][:40],
+            "last year": display(row["last_year_value"], row["unit"], "-"),
+            "year to date": display(row["ytd_value"], row["unit"], "-"), "target": row["target_text"][:40],
             "on track": row["on_track"], "trend": row["trend"], "status": row["status"],
         })
     print(f"\nDashboard {quarter}, Leicestershire (mart.dashboard_published, county rows):")

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from safer_communities import statistics
 from safer_communities.availability import STATUSES
-from safer_communities.indicators import Catalogue, Indicator, on_track
+from safer_communities.indicators import Catalogue, Indicator, display, on_track
 from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
 
@@ -297,16 +297,6 @@ def target_text(indicator: Indicator, quarter: Quarter) -> tuple[str, str]:
     return target.kind, "no target: monitored only"
 
 
-def display(indicator: Indicator, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if indicator.unit == "count":
-        return f"{value:,.0f}"
-    if indicator.unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:.2f}"
-
-
 def _rounded(value: float | None) -> float | None:
     """Six decimals: the same figure from either engine (sums of weights may differ in the last bits)."""
     return None if value is None else round(float(value), 6)
@@ -483,7 +473,7 @@ def _published(indicator: Indicator, row: dict) -> str:
         return "<5"
     if row["suppression"] == "secondary":
         return "[c]"
-    return display(indicator, row["value"])
+    return display(row["value"], indicator.unit)
 
 
 def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],

@@ -161,6 +161,17 @@ def on_track(target: Target | None, polarity: Polarity, value: float | None, pre
                    previous)
 
 
+def display(value: float | None, unit: str, missing: str = "n/a") -> str:
+    """A figure as the dashboard prints it in its unit: 621 (count), 28.5% (percent), 3.65 (a rate)."""
+    if value is None:
+        return missing
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    return f"{value:.2f}"
+
+
 def _figure(value: float) -> str:
     """A worked-out target in a sentence: at most two decimals (38.96, 602.37, 1,234.5)."""
     return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -21,6 +21,7 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_communities.indicators import display
 from safer_communities.periods import Quarter
 from safer_communities.settings import PACKAGE_DIR, home
 
@@ -110,17 +111,6 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def _number(value: float | None, unit: str) -> str:
-    """A figure in its unit, as the mart displays it (value_display)."""
-    if value is None:
-        return "n/a"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:.2f}"
-
-
 def has_data(row: dict) -> bool:
     return row["status"] in WITH_DATA
 
@@ -139,7 +129,7 @@ def comparison_phrase(row: dict) -> str | None:
     """'against 39.0% for the previous cohort' / 'against 67 in the same quarter last year' (published only)."""
     if not has_data(row) or row["value"] is None or row["last_year_value"] is None:
         return None
-    before = _number(row["last_year_value"], row["unit"])
+    before = display(row["last_year_value"], row["unit"])
     return f"against {before} for the previous cohort" if _is_cohort(row) else \
         f"against {before} in the same quarter last year"
 
