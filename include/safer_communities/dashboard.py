@@ -305,14 +305,19 @@ def _rounded(value: float | None) -> float | None:
 # ---------------------------------------------------------------------------- the quarter
 
 
+def _indexed(observations: list[dict], status_rows: list[dict]) -> tuple[dict, dict[tuple[str, str], list[dict]]]:
+    """The statuses by (source, month) and the observations by (indicator, district)."""
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for row in observations:
+        by_key.setdefault((row["indicator_id"], row["district_code"]), []).append(row)
+    return status_by_month(status_rows), by_key
+
+
 def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
           areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
           computed_at: datetime) -> tuple[list[dict], list[dict]]:
     """The dashboard rows and the summary rows of one quarter (pure: no I/O)."""
-    statuses = status_by_month(status_rows)
-    by_key: dict[tuple[str, str], list[dict]] = {}
-    for row in observations:
-        by_key.setdefault((row["indicator_id"], row["district_code"]), []).append(row)
+    statuses, by_key = _indexed(observations, status_rows)
     districts = [area for area in areas if area.code != COUNTY]
     county = next(area for area in areas if area.code == COUNTY)
     confidence = catalogue.trend_confidence
@@ -480,10 +485,7 @@ def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dic
                   areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
                   computed_at: datetime) -> list[dict]:
     """The six months to the quarter's end of every monthly indicator, per area and month (pure: no I/O)."""
-    statuses = status_by_month(status_rows)
-    by_key: dict[tuple[str, str], list[dict]] = {}
-    for row in observations:
-        by_key.setdefault((row["indicator_id"], row["district_code"]), []).append(row)
+    statuses, by_key = _indexed(observations, status_rows)
     districts = [area.code for area in areas if area.code != COUNTY]
     stamp = {"run_id": run_id, "code_version": version, "computed_at": computed_at}
     window = trend_months(quarter)

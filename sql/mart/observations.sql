@@ -53,17 +53,14 @@ observations AS (
            CAST(NULL AS BIGINT) AS persons, CAST(NULL AS DOUBLE PRECISION) AS weight_squares
     FROM police WHERE NOT is_asb GROUP BY month_start, district_code
     UNION ALL
-    SELECT 'vehicle_crime', month_start, district_code, SUM(incidents), NULL, NULL, NULL
-    FROM police WHERE crime_type = 'Vehicle crime' GROUP BY month_start, district_code
-    UNION ALL
-    SELECT 'burglary', month_start, district_code, SUM(incidents), NULL, NULL, NULL
-    FROM police WHERE crime_type = 'Burglary' GROUP BY month_start, district_code
-    UNION ALL
-    SELECT 'violence_sexual_offences', month_start, district_code, SUM(incidents), NULL, NULL, NULL
-    FROM police WHERE crime_type = 'Violence and sexual offences' GROUP BY month_start, district_code
-    UNION ALL
-    SELECT 'criminal_damage_arson', month_start, district_code, SUM(incidents), NULL, NULL, NULL
-    FROM police WHERE crime_type = 'Criminal damage and arson' GROUP BY month_start, district_code
+    -- one police.uk category each
+    SELECT c.indicator_id, p.month_start, p.district_code, SUM(p.incidents), NULL, NULL, NULL
+    FROM police AS p
+    JOIN (VALUES ('vehicle_crime', 'Vehicle crime'), ('burglary', 'Burglary'),
+                 ('violence_sexual_offences', 'Violence and sexual offences'),
+                 ('criminal_damage_arson', 'Criminal damage and arson')) AS c (indicator_id, crime_type)
+      ON p.crime_type = c.crime_type
+    GROUP BY c.indicator_id, p.month_start, p.district_code
     UNION ALL
     SELECT 'police_recorded_asb', month_start, district_code, SUM(incidents), NULL, NULL, NULL
     FROM police WHERE is_asb GROUP BY month_start, district_code
