@@ -155,7 +155,22 @@ class Deployment:
     def __init__(self, env: dict[str, str], logs: Path, token: str) -> None:
         self.env, self.logs, self.token = env, logs, token
         self.services: dict[str, subprocess.Popen] = {}
+        self.phases: list[str] = []  # the timeline the test prints
+        self._began = time.monotonic()
         logs.mkdir(parents=True, exist_ok=True)
+
+    def phase(self, name: str) -> None:
+        self.phases.append(f"{name} at {time.monotonic() - self._began:.1f}s")
+
+    def start_airflow(self, api_port: int, writer_slots: int, pool_description: str) -> None:
+        """docker/airflow-init.sh's Airflow steps (migrate, the writer pool), then the api-server, scheduler and
+        dag-processor services."""
+        self.airflow("db", "migrate")
+        self.airflow("pools", "set", "warehouse_writer", str(writer_slots), pool_description)
+        self.phase("metadata migrated, pool set")
+        self.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
+        self.start("scheduler", "scheduler")
+        self.start("dag-processor", "dag-processor")
 
     def airflow(self, *args: str, timeout: float = SETUP_TIMEOUT) -> str:
         """Run one airflow CLI command to completion (the airflow-init steps); fail with its output."""

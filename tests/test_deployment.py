@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 import uuid
 from contextlib import closing
 
@@ -80,21 +79,11 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
     })
 
     deployment = Deployment(env, tmp_path / "logs", token)
-    started = time.monotonic()
-    phases: list[str] = []
-
-    def phase(name: str) -> None:
-        phases.append(f"{name} at {time.monotonic() - started:.1f}s")
+    phase = deployment.phase
 
     try:
-        # docker/airflow-init.sh (the warehouse and the drop folder are done above)
-        deployment.airflow("db", "migrate")
-        deployment.airflow("pools", "set", "warehouse_writer", "8", "Writers to the warehouse (PostgreSQL)")
-
-        phase("metadata migrated, pool set")
-        deployment.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
-        deployment.start("scheduler", "scheduler")
-        deployment.start("dag-processor", "dag-processor")
+        # docker/airflow-init.sh (the warehouse and the drop folder are done above), then the services
+        deployment.start_airflow(api_port, 8, "Writers to the warehouse (PostgreSQL)")
         deployment.start("worker", "celery", "worker", "--celery-hostname", f"sc-test-{token}@%h")
 
         with open_api(deployment, api_port, health_port) as api:
@@ -161,4 +150,4 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
         finally:
             _forget_queue(env["AIRFLOW__CELERY__BROKER_URL"], queue)
             phase("stopped")
-            print("deployment timeline:", ", ".join(phases))
+            print("deployment timeline:", ", ".join(deployment.phases))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import uuid
 from urllib.parse import urljoin
 
@@ -64,11 +63,7 @@ def test_dashboard_runs_per_quarter_when_ingestion_emits_it(home, tmp_path, meta
     })
 
     deployment = Deployment(env, tmp_path / "logs", token)
-    started = time.monotonic()
-    phases: list[str] = []
-
-    def phase(name: str) -> None:
-        phases.append(f"{name} at {time.monotonic() - started:.1f}s")
+    phase = deployment.phase
 
     def mart() -> dict[tuple[str, str, str], dict]:
         """The dashboard mart, read only (no run may be writing): (quarter, indicator, area) -> row."""
@@ -80,12 +75,7 @@ def test_dashboard_runs_per_quarter_when_ingestion_emits_it(home, tmp_path, meta
             return {row[:3]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
     try:
-        deployment.airflow("db", "migrate")
-        deployment.airflow("pools", "set", "warehouse_writer", "1", "Writers to the warehouse (DuckDB: one)")
-        phase("metadata migrated, pool set")
-        deployment.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
-        deployment.start("scheduler", "scheduler")
-        deployment.start("dag-processor", "dag-processor")
+        deployment.start_airflow(api_port, 1, "Writers to the warehouse (DuckDB: one)")
 
         with open_api(deployment, api_port, health_port) as api:
             phase("api-server and scheduler healthy")
@@ -230,4 +220,4 @@ def test_dashboard_runs_per_quarter_when_ingestion_emits_it(home, tmp_path, meta
     finally:
         deployment.stop()
         phase("stopped")
-        print("scheduler timeline:", ", ".join(phases))
+        print("scheduler timeline:", ", ".join(deployment.phases))
