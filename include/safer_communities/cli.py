@@ -177,7 +177,8 @@ def compute_dashboard(periods: list[str]) -> None:
         for quarter in quarters:
             result = dashboard.compute(warehouse, quarter, run_id=run_id)
             print(f"{quarter}: {result['rows']} rows; {result['with_data']} of {result['indicators']} indicators "
-                  f"with data, {result['on_track']} on track -> {dashboard.export_folder(quarter)}")
+                  f"with data, {result['on_track']} on track; {result['withheld']} figures withheld, "
+                  f"{result['audited']} hidden quantities audited -> {dashboard.export_folder(quarter)}")
 
 
 def demo(drop: str | None, seed: int | None) -> dict:

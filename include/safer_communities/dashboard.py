@@ -3,10 +3,12 @@
 :func:`build` is pure: it takes the catalogue, the districts' raw figures
 (``sql/mart/observations.sql``), the sources' availability (``audit.source_status``)
 and the areas, and returns the dashboard rows and the per-priority summary of one
-quarter. :func:`compute` reads those inputs, replaces the quarter in
-``mart.dashboard_quarterly`` and ``mart.dashboard_summary`` in one transaction and
-writes the quarter's export. Every figure is computed from the true values;
-``mart.dashboard_published`` and the export hide small numbers.
+quarter. :func:`compute` reads those inputs, decides what disclosure control withholds
+(:func:`protect`, ``safer_communities.disclosure``), audits the publication
+(:func:`audit_publication`: nothing is written when it is refused), replaces the quarter in
+``mart.dashboard_quarterly``, ``mart.dashboard_monthly`` and ``mart.dashboard_summary`` in
+one transaction and writes the quarter's export. Every figure is computed from the true values;
+``mart.dashboard_published`` and the export withhold what disclosure control hides.
 
 Which source periods a quarter's row needs follows the indicator's grain:
 
@@ -20,10 +22,8 @@ A row's status is the worst status among those periods' sources; data that is
 late, unavailable or rejected has no value (never 0) and is grey.
 
 :func:`build_monthly` is the six-month series behind each monthly indicator's trend, per
-area and month (``mart.dashboard_monthly``), for the report's trend charts. Its small
-numbers are hidden by their own rules: a month of 1-4 people, and a second cell wherever
-one hidden cell could be worked out from a published total (the county's month, or the
-area's quarter in ``mart.dashboard_quarterly``).
+area and month (``mart.dashboard_monthly``), for the report's trend charts. Its months are
+cells of the same disclosure control as the quarters they add up to.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities import statistics
+from safer_communities import disclosure, statistics
 from safer_communities.availability import STATUSES
 from safer_communities.indicators import Catalogue, Indicator, display, on_track
 from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 COUNTY = "E10000018"
 WITH_DATA = ("available", "incomplete")
-SMALL = range(1, 5)  # person counts published as "<5"
+JUDGED_ON_PREVIOUS = ("reduce_by_percent", "beat_previous_cohort")  # targets set from the previous value
 PER = {"rate_per_1000": 1000, "rate_per_10000_females": 10000}
 OBSERVATIONS_SQL = SQL_DIR / "mart" / "observations.sql"
 COLUMNS = (
@@ -56,7 +56,8 @@ COLUMNS = (
     "numerator", "denominator", "interval_lower", "interval_upper", "interval_method", "last_year_value", "change",
     "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator", "previous_value", "target_kind",
     "target_value", "target_text", "on_track", "on_track_reason", "trend", "trend_basis", "comparison",
-    "comparison_basis", "district_rank", "districts_ranked", "persons", "suppressed", "suppression", "run_id",
+    "comparison_basis", "district_rank", "districts_ranked", "persons", "suppressed", "suppression",
+    "ytd_suppression", "last_year_suppression", "previous_suppression", "trend_suppressed", "run_id",
     "code_version", "computed_at",
 )
 # The export's column types (the rest are text), the same whichever engine the warehouse runs on.
@@ -66,7 +67,7 @@ EXPORT_TYPES = {
                          "change", "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator",
                          "previous_value", "target_value"), "DOUBLE"),
         **dict.fromkeys(("sort_order", "district_rank", "districts_ranked"), "INTEGER"),
-        "suppressed": "BOOLEAN", "quarter_start": "DATE", "computed_at": "TIMESTAMP",
+        "suppressed": "BOOLEAN", "trend_suppressed": "BOOLEAN", "quarter_start": "DATE", "computed_at": "TIMESTAMP",
     },
     "monthly": {
         **dict.fromkeys(("value", "numerator", "denominator"), "DOUBLE"),
@@ -122,7 +123,8 @@ def code_version() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).parent
     for path in (CONFIG_DIR / "indicators.yaml", OBSERVATIONS_SQL, SQL_DIR / "ddl" / "100_mart.sql",
-                 package / "dashboard.py", package / "statistics.py", package / "indicators.py"):
+                 package / "dashboard.py", package / "statistics.py", package / "indicators.py",
+                 package / "disclosure.py"):
         digest.update(path.read_bytes())
     try:
         version = metadata.version("safer-communities")
@@ -313,10 +315,25 @@ def _indexed(observations: list[dict], status_rows: list[dict]) -> tuple[dict, d
     return status_by_month(status_rows), by_key
 
 
+def protect(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
+            areas: list[Area], cadences: dict[str, str]) -> disclosure.Model:
+    """Disclosure control for the quarter's publication (and the ones it is linked to): which person-level
+    figures are withheld (``safer_communities.disclosure``)."""
+    statuses, by_key = _indexed(observations, status_rows)
+
+    def has_data(indicator: Indicator, months: list[Month]) -> bool:
+        return availability(indicator, months, statuses, cadences).status in WITH_DATA
+
+    model = disclosure.build_model(quarter, catalogue, by_key, has_data, [a.code for a in areas if a.code != COUNTY])
+    return disclosure.protect(model)
+
+
 def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
           areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
-          computed_at: datetime) -> tuple[list[dict], list[dict]]:
-    """The dashboard rows and the summary rows of one quarter (pure: no I/O)."""
+          computed_at: datetime, pattern: disclosure.Model | None = None) -> tuple[list[dict], list[dict]]:
+    """The dashboard rows and the summary rows of one quarter (pure: no I/O). ``pattern``: the disclosure
+    control's decisions (:func:`protect`), worked out here when not given."""
+    pattern = pattern or protect(quarter, catalogue, observations, status_rows, areas, cadences)
     statuses, by_key = _indexed(observations, status_rows)
     districts = [area for area in areas if area.code != COUNTY]
     county = next(area for area in areas if area.code == COUNTY)
@@ -333,8 +350,9 @@ def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], stat
                      by_key, statuses, cadences, confidence)
                 for area in [county, *districts]
             ]
+            for row in indicator_rows:
+                _withhold(indicator, quarter, row, pattern)
             _compare(indicator, indicator_rows, county, {area.code: area for area in districts})
-            _suppress(indicator, indicator_rows)
             for row in indicator_rows:
                 row["value_display"] = _published(indicator, row)
                 row.update(stamp)
@@ -344,6 +362,59 @@ def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], stat
     for row in rows:
         row.pop("_sources")
     return rows, summary
+
+
+def _withhold(indicator: Indicator, quarter: Quarter, row: dict, pattern: disclosure.Model) -> None:
+    """Which of the row's figures disclosure control withholds: the quarter's value, the year to date, last
+    year's value, the previous value a target is set from, and the trend (when any of its months is)."""
+    def hidden(months: list[Month]) -> str | None:
+        return pattern.suppression((indicator.id, row["area_code"], months[0], months[-1]))
+
+    months = value_months(indicator, quarter)
+    row["suppression"] = hidden(months)
+    row["suppressed"] = row["suppression"] is not None
+    row["ytd_suppression"] = hidden(ytd_months(indicator, quarter))
+    row["last_year_suppression"] = hidden(a_year_before(months))
+    row["previous_suppression"] = hidden(a_year_before(ytd_months(indicator, quarter)))
+    row["trend_suppressed"] = indicator.grain == "month" and any(hidden([m]) for m in trend_months(quarter))
+
+
+def audit_publication(pattern: disclosure.Model, catalogue: Catalogue, quarter: Quarter, rows: list[dict],
+                      monthly: list[dict]) -> int:
+    """The disclosure audit over what the quarter's rows publish, as ``mart.dashboard_published`` and the
+    exports show them, together with what the publications it is linked to show; raises
+    :class:`disclosure.DisclosureError` before anything is written. Returns how many hidden quantities it checked."""
+    indicators = {indicator.id: indicator for indicator in catalogue.indicators}
+    figures = set(pattern.shown_figures())
+    for row in rows:
+        indicator = indicators[row["indicator_id"]]
+        if not indicator.counts:
+            continue
+        months, ytd = value_months(indicator, quarter), ytd_months(indicator, quarter)
+        for shown, span in ((row["value"] is not None and not row["suppressed"], months),
+                            (row["ytd_value"] is not None and not row["ytd_suppression"], ytd),
+                            (row["last_year_value"] is not None and not row["last_year_suppression"],
+                             a_year_before(months)),
+                            (row["previous_value"] is not None and not row["previous_suppression"],
+                             a_year_before(ytd))):
+            if shown:
+                figures.add((indicator.id, row["area_code"], span[0], span[-1]))
+    for row in monthly:
+        if row["value"] is not None and not row["suppressed"] and indicators[row["indicator_id"]].counts:
+            month = Month.of(row["month_start"])
+            figures.add((row["indicator_id"], row["area_code"], month, month))
+    unknown = sorted(str(key) for key in figures if key not in pattern.figures)
+    if unknown:
+        raise disclosure.DisclosureError(f"publication refused: figures outside the disclosure model: {unknown[:3]}")
+    return disclosure.audit(pattern, {cell for key in figures for cell in pattern.figures[key]})
+
+
+def published_judgements(row: dict) -> tuple[str | None, str | None]:
+    """The row's on-track status and trend as ``mart.dashboard_published`` shows them (None: withheld)."""
+    judged_on_previous = row["previous_suppression"] and row["target_kind"] in JUDGED_ON_PREVIOUS
+    on_track = None if row["ytd_suppression"] or judged_on_previous else row["on_track"]
+    trend = None if row["suppressed"] or row["trend_suppressed"] else row["trend"]
+    return on_track, trend
 
 
 def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Area, members: list[str],
@@ -386,11 +457,6 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
         trend = six_month_trend(indicator, figures(by_key, indicator, members, window), area, window, complete,
                                 confidence)
 
-    counted = [f.persons for f in (current, ytd_figures) if f.persons is not None]
-    if last_value is not None:
-        counted.append(last_figures.persons)
-    if previous is not None:
-        counted.append(base_figures.persons)
     return {
         "quarter_label": str(quarter), "quarter_start": quarter.start, "priority_id": priority.id,
         "priority_name": priority.name, "indicator_id": indicator.id, "indicator_name": indicator.name,
@@ -411,9 +477,7 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
         "trend_basis": trend_basis(indicator, quarter, confidence),
         "comparison": None, "comparison_basis": None, "district_rank": None, "districts_ranked": None,
         "persons": current.persons if indicator.person_level and has_data else None,
-        "suppressed": False, "suppression": None,
-        "_figures": current, "_small": indicator.person_level and any(p in SMALL for p in counted),
-        "_sources": now.sources,
+        "_figures": current, "_sources": now.sources,
     }
 
 
@@ -429,7 +493,7 @@ def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: di
     Counts are compared as rates per 1,000 residents (districts differ in size).
     """
     county_row = rows[0]
-    if county_row["value"] is None:
+    if county_row["value"] is None or county_row["suppressed"]:
         return
     per_head = indicator.unit == "count"
     if per_head:
@@ -439,8 +503,8 @@ def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: di
         county_level = county_row["value"]
         basis = f"{county_row['interval_method']} 95% interval"
     ranked = []
-    for row in rows[1:]:
-        if row["value"] is None or row["interval_method"] is None:
+    for row in rows[1:]:  # ranked among the districts whose figure is published: a withheld one is not placed
+        if row["value"] is None or row["interval_method"] is None or row["suppressed"]:
             continue
         area = districts[row["area_code"]]
         if per_head:
@@ -457,20 +521,6 @@ def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: di
         row["district_rank"], row["districts_ranked"] = 1 + ahead, len(ranked)
 
 
-def _suppress(indicator: Indicator, rows: list[dict]) -> None:
-    """Primary: a person-level figure of 1-4 people. Secondary: when exactly one district is hidden,
-    the next smallest district too, so the county total cannot reveal it."""
-    for row in rows:
-        if row.pop("_small"):
-            row["suppressed"], row["suppression"] = True, "primary"
-    hidden = [row for row in rows[1:] if row["suppressed"]]
-    if len(hidden) == 1 and not rows[0]["suppressed"]:
-        candidates = [row for row in rows[1:] if not row["suppressed"] and (row["persons"] or 0) > 0]
-        if candidates:
-            smallest = min(candidates, key=lambda row: (row["persons"], row["area_code"]))
-            smallest["suppressed"], smallest["suppression"] = True, "secondary"
-
-
 def _published(indicator: Indicator, row: dict) -> str:
     if row["status"] not in WITH_DATA:
         return "n/a"
@@ -483,8 +533,9 @@ def _published(indicator: Indicator, row: dict) -> str:
 
 def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
                   areas: list[Area], cadences: dict[str, str], run_id: str, version: str,
-                  computed_at: datetime) -> list[dict]:
+                  computed_at: datetime, pattern: disclosure.Model | None = None) -> list[dict]:
     """The six months to the quarter's end of every monthly indicator, per area and month (pure: no I/O)."""
+    pattern = pattern or protect(quarter, catalogue, observations, status_rows, areas, cadences)
     statuses, by_key = _indexed(observations, status_rows)
     districts = [area.code for area in areas if area.code != COUNTY]
     stamp = {"run_id": run_id, "code_version": version, "computed_at": computed_at}
@@ -510,43 +561,13 @@ def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dic
                     "numerator": _rounded(found.numerator) if has_data else None,
                     "denominator": _rounded(_denominator(indicator, found, area)) if has_data else None,
                     "persons": found.persons if indicator.person_level and has_data else None,
-                    "suppressed": indicator.person_level and has_data and found.persons in SMALL,
-                    "suppression": None, **stamp,
+                    "suppression": pattern.suppression((indicator.id, area.code, month, month)), **stamp,
                 })
-        _suppress_series(series)
         for row in series:
+            row["suppressed"] = row["suppression"] is not None
             row["value_display"] = _published(indicator, row)
         rows.extend(series)
     return rows
-
-
-def _suppress_series(series: list[dict]) -> None:
-    """Primary: a month of 1-4 people (flagged by the caller). Secondary, until nothing changes: where exactly
-    one cell of a published total is hidden, the smallest other cell too. The totals are the county's month
-    (the sum of its districts' months) and each area's quarter (the sum of its three months)."""
-    for row in series:
-        if row["suppressed"]:
-            row["suppression"] = "primary"
-    groups: dict[tuple, list[dict]] = {}
-    for row in series:
-        month = Month.of(row["month_start"])
-        if row["area_type"] != "county":
-            groups.setdefault(("month", month), []).append(row)
-        groups.setdefault(("quarter", row["area_code"], month.quarter), []).append(row)
-    county = {row["month_start"]: row for row in series if row["area_type"] == "county"}
-    changed = True
-    while changed:
-        changed = False
-        for key, cells in groups.items():
-            total = county[cells[0]["month_start"]] if key[0] == "month" else None
-            hidden = [row for row in cells if row["suppressed"]]
-            if len(hidden) != 1 or (total is not None and total["suppressed"]):
-                continue
-            candidates = [row for row in cells if not row["suppressed"] and (row["persons"] or 0) > 0]
-            if candidates:
-                smallest = min(candidates, key=lambda row: (row["persons"], row["area_code"], row["month_start"]))
-                smallest["suppressed"], smallest["suppression"] = True, "secondary"
-                changed = True
 
 
 def summarise(quarter: Quarter, catalogue: Catalogue, rows: list[dict], stamp: dict) -> list[dict]:
@@ -565,18 +586,19 @@ def _summary_row(quarter: Quarter, priority_id: str, name: str, order: int, rows
                  note: str | None) -> dict:
     with_data = [row for row in rows if row["status"] in WITH_DATA]
     missing = [row for row in rows if row["status"] not in WITH_DATA]
+    judged = [published_judgements(row) for row in rows]  # never count a withheld judgement
     reasons = dict.fromkeys(f"{source} ({row['status']}): {row['status_reason']}"
                             for row in missing for source in row["_sources"])
     return {
         "quarter_label": str(quarter), "priority_id": priority_id, "priority_name": name, "sort_order": order,
         "indicators": len(rows), "with_data": len(with_data),
-        "on_track": sum(row["on_track"] == "green" for row in rows),
-        "amber": sum(row["on_track"] == "amber" for row in rows),
-        "red": sum(row["on_track"] == "red" for row in rows),
+        "on_track": sum(rag == "green" for rag, _ in judged),
+        "amber": sum(rag == "amber" for rag, _ in judged),
+        "red": sum(rag == "red" for rag, _ in judged),
         "no_target": sum(row["target_kind"] == "none" for row in with_data),
         "not_available": len(missing),
-        "improving": sum(row["trend"] == "improving" for row in rows),
-        "worsening": sum(row["trend"] == "worsening" for row in rows),
+        "improving": sum(trend == "improving" for _, trend in judged),
+        "worsening": sum(trend == "worsening" for _, trend in judged),
         "unavailable_reasons": " | ".join(reasons) or None, "note": note or None,
     }
 
@@ -612,8 +634,10 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
     observations, statuses, areas = read_inputs(warehouse, quarter)
     arguments = (quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
                  datetime.now(UTC).replace(tzinfo=None, microsecond=0))
-    rows, summary = build(*arguments)
-    monthly = build_monthly(*arguments)
+    pattern = protect(quarter, catalogue, observations, statuses, areas, cadences)
+    rows, summary = build(*arguments, pattern=pattern)
+    monthly = build_monthly(*arguments, pattern=pattern)
+    audited = audit_publication(pattern, catalogue, quarter, rows, monthly)  # before anything is written
     with warehouse.begin() as connection:
         from sqlalchemy import text
 
@@ -624,7 +648,9 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
             bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
     files = export(warehouse, quarter, export_dir)
     overall = next(row for row in summary if row["priority_id"] == "all")
-    return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files],
+    withheld = sum(row["suppressed"] and row["status"] in WITH_DATA for row in rows)
+    return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files], "withheld": withheld,
+            "audited": audited,
             **{key: overall[key] for key in ("indicators", "with_data", "on_track", "not_available")}}
 
 

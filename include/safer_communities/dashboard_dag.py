@@ -57,13 +57,20 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
 
         @task(pool=WRITER_POOL, outlets=[DASHBOARD_ASSET], map_index_template="{{ quarter }}")
         def compute(quarter: str, dag_run=None, outlet_events=None) -> dict:
-            """Replace the quarter in the mart (one transaction) and write its export."""
+            """Replace the quarter in the mart (one transaction) and write its export, once the disclosure audit
+            has proved that no small number can be worked out from it; a refused publication fails at once."""
+            from airflow.sdk.exceptions import AirflowFailException
+
             from safer_communities import dashboard
+            from safer_communities.disclosure import DisclosureError
             from safer_communities.periods import Quarter
             from safer_communities.warehouse import Warehouse
 
             with Warehouse.from_connection() as warehouse:
-                result = dashboard.compute(warehouse, Quarter.parse(quarter), run_id=dag_run.run_id)
+                try:
+                    result = dashboard.compute(warehouse, Quarter.parse(quarter), run_id=dag_run.run_id)
+                except DisclosureError as error:  # the same data would be refused again: no retry
+                    raise AirflowFailException(str(error)) from error
             outlet_events[DASHBOARD_ASSET].add_partitions(quarter)
             outlet_events[DASHBOARD_ASSET].extra = result
             return result

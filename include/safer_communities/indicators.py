@@ -54,6 +54,22 @@ class NoTarget(Strict):
 Target = Annotated[ReduceByPercent | WithinRange | BeatPreviousCohort | NoTarget, Field(discriminator="kind")]
 
 
+class Counts(Strict):
+    """The counts behind a person-level figure, for disclosure control: the same name is the same count wherever
+    it is published (MARAC referrals are the repeat rate's denominator)."""
+
+    numerator: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    denominator: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")
+    of: Literal["people", "offences"] = "people"  # offences: of the people counted in ``persons``
+
+
+class SmallNumbers(Strict):
+    """Disclosure control (``safer_communities.disclosure``)."""
+
+    threshold: int = Field(5, ge=2)  # a count of 1 to threshold-1 people is hidden, shown "<threshold"
+    offence_margin: int = Field(5, ge=1)  # a small group's offences stay uncertain by at least this many
+
+
 class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
@@ -64,6 +80,7 @@ class Indicator(Strict):
     denominator: str | None = None
     polarity: Polarity
     person_level: bool = False  # counts of people: small numbers are suppressed when published
+    counts: Counts | None = None  # person-level: the counts behind the figure
     interval: Literal["poisson", "wilson", "reduction"] | None = None  # default: wilson for percent, else poisson
     targets: dict[str, Target] = {}
 
@@ -71,6 +88,10 @@ class Indicator(Strict):
     def _consistent(self) -> Indicator:
         if self.unit != "count" and not self.denominator:
             raise ValueError(f"a {self.unit} needs a denominator")
+        if self.person_level != (self.counts is not None):
+            raise ValueError("a person-level indicator names its counts (counts), and only it")
+        if self.counts and (self.counts.denominator is None) != (self.unit != "percent"):
+            raise ValueError("counts.denominator is the count under a percentage, and only there")
         if self.interval is None:
             object.__setattr__(self, "interval", "wilson" if self.unit == "percent" else "poisson")
         if (self.interval == "poisson") == (self.unit == "percent"):
@@ -102,6 +123,7 @@ class Priority(Strict):
 class Catalogue(Strict):
     priorities: list[Priority] = Field(min_length=1)
     trend_confidence: float = Field(0.95, gt=0.5, lt=1)  # the six-month trend's significance level
+    small_numbers: SmallNumbers = SmallNumbers()
 
     @property
     def indicators(self) -> list[Indicator]:

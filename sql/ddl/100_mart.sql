@@ -44,12 +44,26 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_quarterly (
     persons             BIGINT,
     suppressed          BOOLEAN NOT NULL,
     suppression         VARCHAR,
+    ytd_suppression     VARCHAR,
+    last_year_suppression VARCHAR,
+    previous_suppression VARCHAR,
+    trend_suppressed    BOOLEAN NOT NULL DEFAULT FALSE,
     run_id              VARCHAR NOT NULL,
     code_version        VARCHAR NOT NULL,
     computed_at         TIMESTAMP NOT NULL,
     PRIMARY KEY (quarter_label, indicator_id, area_code)
 );
-COMMENT ON TABLE mart.dashboard_quarterly IS 'One row per indicator x area (the county and its seven districts) x financial-year quarter. Figures use the true values; mart.dashboard_published applies small-number suppression. Columns are described in the README (The dashboard mart).';
+-- Warehouses created before the per-figure suppression columns get them here.
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS ytd_suppression VARCHAR;
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS last_year_suppression VARCHAR;
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS previous_suppression VARCHAR;
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS trend_suppressed BOOLEAN DEFAULT FALSE;
+COMMENT ON TABLE mart.dashboard_quarterly IS 'One row per indicator x area (the county and its seven districts) x financial-year quarter. Figures use the true values; mart.dashboard_published withholds what disclosure control hides (safer_communities.disclosure). Columns are described in the README (The dashboard mart).';
+COMMENT ON COLUMN mart.dashboard_quarterly.suppression IS 'The quarter''s value withheld: primary (its own count is 1-4 people, shown <5) or secondary (withheld so that a small number elsewhere cannot be worked out, shown [c]); NULL when published.';
+COMMENT ON COLUMN mart.dashboard_quarterly.ytd_suppression IS 'The year to date withheld (primary or secondary), as suppression is for the quarter''s value.';
+COMMENT ON COLUMN mart.dashboard_quarterly.last_year_suppression IS 'Last year''s value (and so the change) withheld, as it was in its own quarter.';
+COMMENT ON COLUMN mart.dashboard_quarterly.previous_suppression IS 'The previous value a target is set from (and so the target and the on-track judgement) withheld.';
+COMMENT ON COLUMN mart.dashboard_quarterly.trend_suppressed IS 'A month of the six-month trend is withheld, so the trend word is not published.';
 COMMENT ON COLUMN mart.dashboard_quarterly.value IS 'The quarter''s value in the indicator''s unit; NULL when the data is not available (never 0).';
 COMMENT ON COLUMN mart.dashboard_quarterly.status IS 'Availability inherited from the sources: the worst status of any source period the quarter''s value needs (rejected, unavailable, late, incomplete, available).';
 COMMENT ON COLUMN mart.dashboard_quarterly.on_track IS 'green, amber (missed by no more than 5%), red or grey (no target, or data not available), judged on the year-to-date value.';
@@ -84,7 +98,7 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_monthly (
 );
 COMMENT ON TABLE mart.dashboard_monthly IS 'The six months to each quarter''s end of every monthly indicator, per area and month: the series behind the six-month trend, for the report''s trend charts. Written with the quarter by safer_communities.dashboard; mart.dashboard_monthly_published hides small numbers.';
 COMMENT ON COLUMN mart.dashboard_monthly.status IS 'The month''s own availability (the worst status of its sources); value is NULL when the data is not available (never 0).';
-COMMENT ON COLUMN mart.dashboard_monthly.suppression IS 'primary: 1-4 people in the month; secondary: hidden so that the county''s month or the area''s quarter cannot reveal a primary cell.';
+COMMENT ON COLUMN mart.dashboard_monthly.suppression IS 'primary: 1-4 people in the month (<5); secondary: withheld so that a small number elsewhere cannot be worked out ([c]).';
 
 CREATE TABLE IF NOT EXISTS mart.dashboard_summary (
     quarter_label        VARCHAR(10) NOT NULL,
@@ -109,7 +123,8 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_summary (
 );
 COMMENT ON TABLE mart.dashboard_summary IS 'Per quarter, county level: the overall row (priority_id ''all'') and one row per priority: indicators with data, on track (green), amber, red, no target, not available with the reasons. The material of the report''s Overall Performance Summary.';
 
-CREATE OR REPLACE VIEW mart.dashboard_published AS
+DROP VIEW IF EXISTS mart.dashboard_published;
+CREATE VIEW mart.dashboard_published AS
 SELECT
     d.quarter_label, d.quarter_start, d.priority_id, d.priority_name, d.indicator_id, d.indicator_name,
     d.sort_order, d.area_code, d.area_name, d.area_type, d.unit, d.polarity, d.status, d.status_reason,
@@ -120,28 +135,36 @@ SELECT
     CASE WHEN d.suppressed THEN NULL ELSE d.interval_lower END AS interval_lower,
     CASE WHEN d.suppressed THEN NULL ELSE d.interval_upper END AS interval_upper,
     d.interval_method,
-    CASE WHEN d.suppressed THEN NULL ELSE d.last_year_value END AS last_year_value,
-    CASE WHEN d.suppressed THEN NULL ELSE d.change END AS change,
-    CASE WHEN d.suppressed THEN NULL ELSE d.change_percent END AS change_percent,
-    CASE WHEN d.suppressed THEN NULL ELSE d.ytd_value END AS ytd_value,
-    CASE WHEN d.suppressed THEN NULL ELSE d.ytd_numerator END AS ytd_numerator,
-    CASE WHEN d.suppressed THEN NULL ELSE d.ytd_denominator END AS ytd_denominator,
-    CASE WHEN d.suppressed THEN NULL ELSE d.previous_value END AS previous_value,
+    CASE WHEN d.last_year_suppression IS NULL THEN d.last_year_value END AS last_year_value,
+    CASE WHEN d.suppressed OR d.last_year_suppression IS NOT NULL THEN NULL ELSE d.change END AS change,
+    CASE WHEN d.suppressed OR d.last_year_suppression IS NOT NULL THEN NULL ELSE d.change_percent END AS change_percent,
+    CASE WHEN d.ytd_suppression IS NULL THEN d.ytd_value END AS ytd_value,
+    CASE WHEN d.ytd_suppression IS NULL THEN d.ytd_numerator END AS ytd_numerator,
+    CASE WHEN d.ytd_suppression IS NULL THEN d.ytd_denominator END AS ytd_denominator,
+    CASE WHEN d.previous_suppression IS NULL THEN d.previous_value END AS previous_value,
     d.target_kind,
-    CASE WHEN d.suppressed THEN NULL ELSE d.target_value END AS target_value,
+    -- a target set from a withheld previous value would reveal it
+    CASE WHEN d.previous_suppression IS NOT NULL AND d.target_kind IN ('reduce_by_percent', 'beat_previous_cohort')
+         THEN NULL ELSE d.target_value END AS target_value,
     d.target_text,
-    -- a hidden figure's judgements would hint at it: they are hidden too
-    CASE WHEN d.suppressed THEN NULL ELSE d.on_track END AS on_track,
-    CASE WHEN d.suppressed THEN 'figures hidden: fewer than 5 people' ELSE d.on_track_reason END AS on_track_reason,
-    CASE WHEN d.suppressed THEN NULL ELSE d.trend END AS trend,
+    -- a judgement on a withheld figure would hint at it: withheld too
+    CASE WHEN d.ytd_suppression IS NOT NULL OR (d.previous_suppression IS NOT NULL
+              AND d.target_kind IN ('reduce_by_percent', 'beat_previous_cohort'))
+         THEN NULL ELSE d.on_track END AS on_track,
+    CASE WHEN d.ytd_suppression IS NOT NULL OR (d.previous_suppression IS NOT NULL
+              AND d.target_kind IN ('reduce_by_percent', 'beat_previous_cohort'))
+         THEN 'not shown: the figures it is judged on are withheld to protect small numbers'
+         ELSE d.on_track_reason END AS on_track_reason,
+    CASE WHEN d.suppressed OR d.trend_suppressed THEN NULL ELSE d.trend END AS trend,
     d.trend_basis,
     CASE WHEN d.suppressed THEN NULL ELSE d.comparison END AS comparison,
     d.comparison_basis,
     CASE WHEN d.suppressed THEN NULL ELSE d.district_rank END AS district_rank,
     d.districts_ranked,
-    d.suppressed, d.suppression, d.run_id, d.code_version, d.computed_at
+    d.suppressed, d.suppression, d.ytd_suppression, d.last_year_suppression, d.previous_suppression,
+    d.trend_suppressed, d.run_id, d.code_version, d.computed_at
 FROM mart.dashboard_quarterly AS d;
-COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators: person-level figures of 1-4 people hidden (value_display ''<5''), with secondary suppression (''[c]'') so a county total cannot reveal a hidden district, and the hidden rows'' on-track status, trend, comparison and rank hidden with them; ''n/a'' where data is not available.';
+COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators, after disclosure control: a count of 1-4 people is withheld (value_display ''<5''), other figures are withheld so that no small number can be worked out from what is published (''[c]''), each figure of a row (the quarter, the year to date, last year, the previous value) on its own, with the judgements made from it; ''n/a'' where data is not available. Audited by a linear programme before it is written.';
 
 CREATE OR REPLACE VIEW mart.dashboard_monthly_published AS
 SELECT
