@@ -51,8 +51,9 @@ TREND = {
 }
 SUPPRESSION = {
     "<5": "fewer than five people: hidden to protect individuals",
-    "[c]": "hidden so that a figure of fewer than five people cannot be worked out from the county total",
+    "[c]": "withheld so that a small number elsewhere cannot be worked out",
 }
+HIDDEN = {"primary": "fewer than 5 people", "secondary": SUPPRESSION["[c]"]}  # a withheld figure, in a caption
 ATTRIBUTION = [
     "Police recorded crime and anti-social behaviour: data.police.uk (Leicestershire Police). Contains public "
     "sector information licensed under the Open Government Licence v3.0.",
@@ -153,7 +154,7 @@ def indicator_sentence(row: dict) -> str:
     if not has_data(row):
         return f"{name}: n/a, not available ({row['status']}; the reason is given above)."
     if row["value_display"] in SUPPRESSION:
-        figure = f"{row['value_display']} (hidden: small numbers)"
+        figure = f"{row['value_display']} (hidden: {HIDDEN[row['suppression']]})"
     else:
         figure = row["value_display"]
         compared = comparison_phrase(row)
@@ -288,8 +289,9 @@ def comparison_chart(indicator_rows: list[dict]) -> dict[str, Any] | None:
             parts.append(f'<text x="{label_width + plot_width + 8}" y="{y + 4}">'
                          f'{html_escape(row["value_display"])} {html_escape(row["comparison"] or "")}</text>')
         else:
+            why = f" (hidden: {HIDDEN[row['suppression']]})" if row["suppressed"] else ""
             parts.append(f'<text x="{label_width + 4}" y="{y + 4}" fill="#555">{html_escape(row["value_display"])}'
-                         f'{" (hidden: fewer than 5 people)" if row["suppressed"] else ""}</text>')
+                         f'{html_escape(why)}</text>')
     axis_y = height - 8
     parts.append(f'<text x="{label_width}" y="{axis_y}" fill="#555">{_axis(low, county["unit"])}</text>')
     parts.append(f'<text x="{label_width + plot_width}" y="{axis_y}" text-anchor="end" fill="#555">'
@@ -373,17 +375,18 @@ def trend_chart(series: list[dict], county_row: dict) -> dict[str, Any] | None:
         weight = ' font-weight="bold"' if is_county else ""
         parts.append(f'<text x="{left + plot_width + 6}" y="{label_y + 4}"{weight}>{html_escape(area)}</text>')
     parts.append("</svg>")
-    hidden = {}
+    hidden: dict[str, dict[str, list[str]]] = {}
     for row in series:
         if row["suppressed"] and has_data(row):
-            hidden.setdefault(row["area_name"], []).append(f"{row['month_start']:%b %Y}")
+            hidden.setdefault(row["suppression"], {}).setdefault(row["area_name"], []).append(
+                f"{row['month_start']:%b %Y}")
     first, last = months[0], months[-1]
     caption = (f"{county_row['indicator_name']}, monthly ({UNIT_WORDS.get(county_row['unit'], county_row['unit'])}), "
                f"{first:%B %Y} to {last:%B %Y}: the thick line is {county}, the thin lines its districts; "
                "a grey band is a month without data (n/a).")
-    if hidden:
-        caption += " Not drawn, fewer than 5 people: " + "; ".join(
-            f"{area} ({', '.join(found)})" for area, found in hidden.items()) + "."
+    for kind, areas in sorted(hidden.items()):
+        caption += f" Not drawn, {HIDDEN[kind]}: " + "; ".join(
+            f"{area} ({', '.join(found)})" for area, found in areas.items()) + "."
     symbol = TREND.get(county_row["trend"] or "", ("", ""))[0]
     return {"name": county_row["indicator_name"], "id": county_row["indicator_id"], "svg": "".join(parts),
             "caption": caption, "trend": f"{symbol} {county_row['trend']}" if county_row["trend"] else None,
