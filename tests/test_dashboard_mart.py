@@ -21,6 +21,7 @@ from safer_communities.indicators import load_catalogue
 from safer_communities.periods import Quarter
 from safer_communities.registry import default_registry
 from safer_communities.warehouse import Warehouse
+from tests.attacker import attack, read_export, recovered
 from tests.conftest import PG_SERVER, PSEUDONYMISATION_KEY, _admin
 
 SEED = "2015/16 Q1"
@@ -156,34 +157,63 @@ def test_the_export_is_csv_and_parquet_with_the_same_rows(marts):
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
-def test_the_published_view_hides_small_numbers_and_never_leaves_one_district_hidden(marts, engine):
+def test_the_published_view_withholds_each_figure_and_what_is_judged_on_it(marts, engine):
     warehouse, _ = marts[engine]
     truth = {(r["quarter_label"], r["indicator_id"], r["area_code"]): r for r in warehouse.query(
-        "SELECT quarter_label, indicator_id, area_code, persons, value FROM mart.dashboard_quarterly")}
+        "SELECT * FROM mart.dashboard_quarterly")}
     published = warehouse.query("SELECT * FROM mart.dashboard_published")
-    primary = [r for r in published if r["suppression"] == "primary"]
-    assert primary, "the demo has districts with 1-4 people in a quarter"
+    assert {r["suppression"] for r in published} == {None, "primary", "secondary"}
     for row in published:
-        persons = truth[(row["quarter_label"], row["indicator_id"], row["area_code"])]["persons"]
+        true = truth[(row["quarter_label"], row["indicator_id"], row["area_code"])]
+        small = true["persons"] is not None and 1 <= true["persons"] <= 4
+        with_data = row["status"] in ("available", "incomplete")
+        # "<5" exactly for a figure of 1-4 people; a figure of 0 or of 5 and more is never called "<5"
+        assert (row["value_display"] == "<5") == (small and with_data), row
         if row["suppressed"]:
-            assert row["value"] is None and row["numerator"] is None and row["ytd_value"] is None
-            assert row["last_year_value"] is None and row["previous_value"] is None
-            # judgements of a hidden figure would hint at it
-            assert row["on_track"] is None and row["comparison"] is None and row["district_rank"] is None
-            assert row["trend"] is None and row["on_track_reason"] == "figures hidden: fewer than 5 people"
-            if row["status"] in ("available", "incomplete"):
+            assert [row[k] for k in ("value", "numerator", "denominator", "interval_lower", "interval_upper",
+                                     "change", "change_percent", "comparison", "district_rank", "trend")] == [None] * 10
+            if with_data:
                 assert row["value_display"] == ("<5" if row["suppression"] == "primary" else "[c]")
-            else:  # not available this quarter; last year's small figure is what is hidden
-                assert row["value_display"] == "n/a"
-        elif row["status"] in ("available", "incomplete"):
-            assert persons is None or persons == 0 or persons >= 5
-            assert row["value"] == truth[(row["quarter_label"], row["indicator_id"], row["area_code"])]["value"]
-    hidden: dict[tuple[str, str], int] = {}
-    for row in published:
-        if row["area_type"] == "district" and row["suppressed"]:
-            hidden[(row["quarter_label"], row["indicator_id"])] = hidden.get(
-                (row["quarter_label"], row["indicator_id"]), 0) + 1
-    assert 1 not in hidden.values()
+        elif with_data:
+            assert row["value"] == true["value"] and row["numerator"] == true["numerator"]
+        if row["ytd_suppression"]:
+            assert (row["ytd_value"], row["ytd_numerator"], row["on_track"]) == (None, None, None)
+            assert row["on_track_reason"].startswith("not shown")
+        else:
+            assert row["ytd_value"] == true["ytd_value"]
+        if row["last_year_suppression"]:
+            assert (row["last_year_value"], row["change"], row["change_percent"]) == (None, None, None)
+        if row["previous_suppression"]:
+            assert row["previous_value"] is None
+            if row["target_kind"] in ("reduce_by_percent", "beat_previous_cohort"):
+                assert row["target_value"] is None and row["on_track"] is None
+        if row["trend_suppressed"]:
+            assert row["trend"] is None
+        if row["district_rank"] is not None:  # ranked among the published districts only
+            assert row["districts_ranked"] == sum(
+                1 for r in published if (r["quarter_label"], r["indicator_id"]) == (
+                    row["quarter_label"], row["indicator_id"]) and r["area_type"] == "district"
+                and not r["suppressed"] and r["value"] is not None)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_no_hidden_figure_can_be_worked_out_from_everything_published(marts, engine):
+    """The intruder of tests/attacker.py, on all nine quarters at once: the published views, and the exports."""
+    warehouse, exports = marts[engine]
+    females = {r["area_code"]: r["females_mid2014"] for r in warehouse.query(
+        "SELECT area_code, females_mid2014 FROM core.dim_area WHERE area_type = 'district' AND in_county")}
+    views = (warehouse.query("SELECT * FROM mart.dashboard_published"),
+             warehouse.query("SELECT * FROM mart.dashboard_monthly_published"))
+    files = [read_export(exports / Quarter.parse(quarter).slug) for quarter in QUARTERS]
+    for quarterly, monthly in (views, ([r for q, _ in files for r in q], [r for _, m in files for r in m])):
+        found = attack(quarterly, monthly, females, figures=("value", "ytd"))
+        assert len(found) > 100, "the demo withholds figures in every quarter"
+        assert not recovered(found), "\n".join(str(f) for f in recovered(found))
+        for finding in found:
+            if finding.figure == "value" and finding.display == "<5" and \
+                    finding.indicator_id != "iom_offending_reduction":
+                low, high = finding.numerator_range  # compatible with no one, and with 5 or more
+                assert low <= 1e-6 and high >= 5 - 1e-6, str(finding)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
@@ -216,36 +246,21 @@ def test_the_monthly_series_adds_up_to_the_quarter_and_says_which_months_are_mis
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
-def test_the_published_monthly_series_never_leaves_one_cell_of_a_total_hidden(marts, engine):
+def test_the_published_monthly_series_withholds_small_months_and_only_calls_1_to_4_people_fewer_than_5(marts, engine):
     warehouse, _ = marts[engine]
     truth = {(r["quarter_label"], r["indicator_id"], r["area_code"], str(r["month_start"])): r["persons"]
              for r in warehouse.query("SELECT * FROM mart.dashboard_monthly")}
     published = warehouse.query("SELECT * FROM mart.dashboard_monthly_published")
-    assert any(r["suppression"] == "primary" for r in published), "the demo has months of 1-4 people"
-    by_month: dict[tuple, list[dict]] = {}
-    by_quarter: dict[tuple, list[dict]] = {}
+    assert {r["suppression"] for r in published} == {None, "primary", "secondary"}
     for row in published:
         persons = truth[(row["quarter_label"], row["indicator_id"], row["area_code"], str(row["month_start"]))]
+        with_data = row["status"] in ("available", "incomplete")
+        assert (row["value_display"] == "<5") == (persons is not None and 1 <= persons <= 4 and with_data), row
         if row["suppressed"]:
             assert row["value"] is None and row["numerator"] is None and row["denominator"] is None
-            assert row["value_display"] in ("<5", "[c]") and (row["value_display"] == "<5") == (
-                row["suppression"] == "primary")
-        elif row["status"] in ("available", "incomplete"):
-            assert persons is None or persons == 0 or persons >= 5
-        month = row["month_start"]
-        if row["area_type"] == "district":
-            by_month.setdefault((row["quarter_label"], row["indicator_id"], month), []).append(row)
-        quarter = (month.month - 1) // 3
-        by_quarter.setdefault((row["quarter_label"], row["indicator_id"], row["area_code"], month.year, quarter),
-                              []).append(row)
-    counties = {(r["quarter_label"], r["indicator_id"], r["month_start"]): r for r in published
-                if r["area_type"] == "county"}
-    for key, cells in by_month.items():
-        if not counties[key]["suppressed"]:
-            assert sum(r["suppressed"] for r in cells) != 1, key
-    for key, cells in by_quarter.items():
-        assert len(cells) == 3
-        if sum(r["suppressed"] for r in cells) == 1:  # only where the quarter is itself 1-4 people: hidden too
-            total = sum(truth[(r["quarter_label"], r["indicator_id"], r["area_code"], str(r["month_start"]))] or 0
-                        for r in cells)
-            assert 1 <= total <= 4, key
+            assert row["value_display"] == ("<5" if row["suppression"] == "primary" else "[c]")
+    # a month is the same cell in the two quarters whose trend window holds it: the same decision in both
+    decided: dict[tuple, set] = {}
+    for row in published:
+        decided.setdefault((row["indicator_id"], row["area_code"], row["month_start"]), set()).add(row["suppression"])
+    assert all(len(kinds) == 1 for kinds in decided.values())
