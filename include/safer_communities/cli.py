@@ -169,13 +169,17 @@ def readiness(periods: list[str], as_of: date) -> None:
 def compute_dashboard(periods: list[str]) -> None:
     """Compute the quarters by hand (outside Airflow): what the dashboard DAG's task does for each."""
     from safer_communities import dashboard
+    from safer_communities.disclosure import DisclosureError
     from safer_communities.periods import quarters_in
 
     quarters = sorted({quarter for period in periods for quarter in quarters_in(period)})
     run_id = f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}"
     with _warehouse() as warehouse:
         for quarter in quarters:
-            result = dashboard.compute(warehouse, quarter, run_id=run_id)
+            try:
+                result = dashboard.compute(warehouse, quarter, run_id=run_id)
+            except DisclosureError as error:  # nothing of the quarter was written
+                sys.exit(f"{quarter}: {error}")
             print(f"{quarter}: {result['rows']} rows; {result['with_data']} of {result['indicators']} indicators "
                   f"with data, {result['on_track']} on track; {result['withheld']} figures withheld, "
                   f"{result['audited']} hidden quantities audited -> {dashboard.export_folder(quarter)}")
