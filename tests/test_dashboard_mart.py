@@ -197,6 +197,29 @@ def test_the_published_view_withholds_each_figure_and_what_is_judged_on_it(marts
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_the_exports_carry_exactly_the_published_pattern(marts, engine):
+    """Every quarter's CSV withholds what the published view withholds, figure by figure, and nothing else."""
+    warehouse, exports = marts[engine]
+    numbers = ("value", "numerator", "denominator", "ytd_value", "last_year_value", "previous_value", "change")
+    for quarter in QUARTERS:
+        quarterly, monthly = read_export(exports / Quarter.parse(quarter).slug)
+        view = {(r["indicator_id"], r["area_code"]): r for r in warehouse.query(
+            "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q", {"q": quarter})}
+        assert len(quarterly) == len(view)
+        for row in quarterly:
+            published = view[(row["indicator_id"], row["area_code"])]
+            assert row["value_display"] == published["value_display"]
+            assert [row[k] == "" for k in numbers] == [published[k] is None for k in numbers], row
+        months = {(r["indicator_id"], r["area_code"], str(r["month_start"])): r for r in warehouse.query(
+            "SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :q", {"q": quarter})}
+        assert len(monthly) == len(months)
+        for row in monthly:
+            published = months[(row["indicator_id"], row["area_code"], row["month_start"])]
+            assert (row["value_display"], row["value"] == "") == (
+                published["value_display"], published["value"] is None)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
 def test_no_hidden_figure_can_be_worked_out_from_everything_published(marts, engine):
     """The intruder of tests/attacker.py, on all nine quarters at once: the published views, and the exports."""
     warehouse, exports = marts[engine]
