@@ -127,6 +127,8 @@ def is_recovered(finding: Finding) -> bool:
     there is a denominator): the range is then [0, 0].
     """
     low, high = finding.numerator_range
+    if finding.denominator_range is not None and finding.denominator_range[1] < RECOVERY_TOLERANCE:
+        return False  # a percentage of nobody (0 of 0): there is no one to disclose
     return high - low < 1 - RECOVERY_TOLERANCE
 
 

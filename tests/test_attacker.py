@@ -220,3 +220,11 @@ def test_figures_that_contradict_each_other_are_an_error(county, east):
             quarterly("2015/16 Q1", "youth_first_time_entrants", WEST, "<5")]
     with pytest.raises(InconsistentPublication):
         attack(rows)
+
+
+def test_a_percentage_of_nobody_is_not_a_disclosure_but_a_known_zero_rate_is():
+    def finding(denominator: tuple[float, float]) -> Finding:
+        return Finding("2015/16 Q1", "youth_proven_reoffending", EAST, None, "[c]", (0.0, 0.0), denominator)
+
+    assert not is_recovered(finding((0.0, 0.0)))  # 0 of 0: no cohort, no one to disclose
+    assert is_recovered(finding((3.0, 9.0)))  # 0 of some: nobody re-offended, and that is known

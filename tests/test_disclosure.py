@@ -255,3 +255,39 @@ def test_small_numbers_are_shown_as_less_than_five_only_for_one_to_four_people(p
             pytest.fail(f"{row['indicator_id']} {row['area_code']}: {persons} people published")
     # West's 5 repeats are not few, but its 7 referrals are withheld to protect East's 2: "[c]", not "<5"
     assert row_of(rows, "marac_repeat_rate", WEST)["value_display"] == "[c]"
+
+
+def test_random_small_counts_in_every_source_over_six_quarters_leave_nothing_to_work_out(publish):
+    """Partner-shaped data full of small numbers (a fixed seed): every quarter passes its audit, and the
+    intruder, given all six quarters' publications, recovers nothing and every "<5" still reaches 0 and 5."""
+    import random
+
+    rng = random.Random(20151)
+    counts = [0, 0, 1, 2, 3, 4, 5, 6, 8, 12, 20]
+    obs = []
+    for district in (EAST, WEST):
+        for month in month_range(Month(2014, 4), Month(2015, 9)):
+            referrals = rng.choice(counts)
+            obs += [observation("marac_referrals", district, month, referrals),
+                    observation("marac_repeat_rate", district, month, rng.randint(0, referrals), referrals),
+                    observation("domestic_abuse_support_referrals", district, month, rng.choice(counts))]
+        for quarter in quarters(2014, 2015):
+            cohort = rng.choice(counts)
+            obs += [observation("youth_first_time_entrants", district, quarter.months[0], rng.choice(counts)),
+                    observation("youth_proven_reoffending", district, quarter.months[0], rng.randint(0, cohort),
+                                cohort)]
+        for year in (2013, 2014):
+            baseline, followup = rng.randint(0, 40), rng.randint(0, 40)
+            obs.append(observation("iom_offending_reduction", district, Month(year, 4), baseline - followup,
+                                   baseline, persons=rng.choice([2, 3, 8, 12])))
+    computed = [*quarters(2014), Quarter(2015, 1), Quarter(2015, 2)]
+    statuses = available("marac_referrals", computed) + available("youth_first_time_entrants", computed) + \
+        available("youth_reoffending", computed) + available("iom_cohort", ["2013/14", "2014/15"]) + \
+        available("domestic_abuse_referrals", month_range(Month(2014, 4), Month(2015, 9)))
+    rows, monthly = publish(obs, statuses, *computed)
+    found = findings(rows, monthly)
+    assert len(found) > 100
+    assert not [str(f) for f in found if is_recovered(f)]
+    for finding in found:
+        if finding.figure == "value" and finding.display == "<5" and finding.indicator_id != "iom_offending_reduction":
+            assert finding.numerator_range[0] <= 1e-6 and finding.numerator_range[1] >= 5 - 1e-6, str(finding)
