@@ -209,7 +209,7 @@ def test_the_audit_refuses_a_leaky_pattern_and_names_the_cell_and_relation():
     by_key = {("youth_first_time_entrants", EAST): [observation("youth_first_time_entrants", EAST, Q1.months[0], 3)],
               ("youth_first_time_entrants", WEST): [observation("youth_first_time_entrants", WEST, Q1.months[0], 40)]}
     model = disclosure.build_model(Q1, catalogue, by_key, lambda i, m: i.id == "youth_first_time_entrants",
-                                   [EAST, WEST])
+                                   COUNTY, [EAST, WEST])
     for key, cell in model.cells.items():  # the small numbers alone, as the dashboard once did
         if cell.primary:
             model.hidden[key] = "primary"

@@ -324,7 +324,8 @@ def protect(quarter: Quarter, catalogue: Catalogue, observations: list[dict], st
     def has_data(indicator: Indicator, months: list[Month]) -> bool:
         return availability(indicator, months, statuses, cadences).status in WITH_DATA
 
-    model = disclosure.build_model(quarter, catalogue, by_key, has_data, [a.code for a in areas if a.code != COUNTY])
+    model = disclosure.build_model(quarter, catalogue, by_key, has_data, COUNTY,
+                                   [area.code for area in areas if area.code != COUNTY])
     return disclosure.protect(model)
 
 

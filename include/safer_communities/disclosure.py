@@ -40,8 +40,6 @@ from safer_communities.periods import FinancialYear, Month, Quarter, financial_y
 if TYPE_CHECKING:
     from safer_communities.indicators import Catalogue, Indicator
 
-COUNTY = "E10000018"
-WITH_DATA = ("available", "incomplete")
 EPS = 1e-6
 # What hiding a cell costs when choosing secondary cells: the board reads the county and the quarters.
 COST = {"month": 1.0, "quarter": 2.0, "ytd": 3.0, "cohort": 1.0}
@@ -67,6 +65,7 @@ class Cell:
     component: tuple  # the cells linked to it by some relation: (measure family, financial year)
     people: bool  # a count of people (else offences of ``persons`` people)
     by_month: bool  # its atoms are months
+    county: bool  # the sum of every district
     primary: bool = False
 
 
@@ -135,10 +134,10 @@ def quarters_published_with(quarter: Quarter) -> list[Quarter]:
 
 
 def build_model(quarter: Quarter, catalogue: Catalogue, by_key: dict[tuple[str, str], list[dict]],
-                has_data, districts: list[str]) -> Model:
-    """Every person-level cell the quarter's publication depends on. ``has_data(indicator, months)`` says
-    whether a figure over those months is published at all (its sources' status); ``by_key`` is the
-    observations by (indicator, district)."""
+                has_data, county: str, districts: list[str]) -> Model:
+    """Every person-level cell the quarter's publication depends on, for the ``county`` (the sum of its
+    ``districts``) and each district. ``has_data(indicator, months)`` says whether a figure over those months
+    is published at all (its sources' status); ``by_key`` is the observations by (indicator, district)."""
     small = catalogue.small_numbers
     model = Model(small.threshold, small.offence_margin)
     families = _families(catalogue)
@@ -149,8 +148,8 @@ def build_model(quarter: Quarter, catalogue: Catalogue, by_key: dict[tuple[str, 
             months = month_range(*span)
             if not has_data(indicator, months):
                 continue
-            for area in [COUNTY, *districts]:
-                members = districts if area == COUNTY else [area]
+            for area in [county, *districts]:
+                members = districts if area == county else [area]
                 cells = tuple(_cell(model, indicator, measure, area, members, span, kind, step, by_key, families)
                               for measure in _measures(indicator))
                 model.figures[(indicator.id, area, *span)] = cells
@@ -229,7 +228,7 @@ def _cell(model: Model, indicator: Indicator, measure: str, area: str, members: 
         persons = round(value)
     first_fy = span[0].financial_year
     model.cells[key] = Cell(key, form, value, persons, kind, step, (families[measure], first_fy), not offences,
-                            indicator.grain == "month")
+                            indicator.grain == "month", members != [area])
     return key
 
 
@@ -302,7 +301,7 @@ def relation(key: CellKey, cell: Cell) -> str:
             "cohort": "the cohort"}[cell.kind]
     if cell.kind == "quarter" and cell.by_month:
         what += " = the sum of its months"
-    if key[1] == COUNTY:
+    if cell.county:
         what += "; the county = the sum of its districts"
     return f"{describe(key)} ({what})"
 
@@ -484,7 +483,7 @@ def _signature(model: Model, cells: list[CellKey]) -> str:
     for key in sorted(cells, key=repr):
         cell = model.cells[key]
         parts.append((key, sorted((model.atoms[a], c) for a, c in cell.form.items()), cell.value, cell.persons,
-                      cell.kind, cell.step, cell.people, cell.by_month, cell.primary))
+                      cell.kind, cell.step, cell.people, cell.by_month, cell.county, cell.primary))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -534,7 +533,7 @@ def _cheapest_release(model: Model, programme: _Programme, need: Requirement, di
     cost = np.zeros(n + 2 * k)
     for s, key in enumerate(decidable):
         cell = model.cells[key]
-        weight = (COUNTY_COST if key[1] == COUNTY else COST[cell.kind]) + cell.value / 1e4
+        weight = (COUNTY_COST if cell.county else COST[cell.kind]) + cell.value / 1e4
         cost[n + s] = cost[n + k + s] = weight
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(a_eq) else None,
                      b_eq=programme.b_eq if len(a_eq) else None,
