@@ -17,10 +17,13 @@ reader cannot tell whether anybody is in it, nor that it is small); a primary of
 stay uncertain by ``offence_margin`` either way; every other hidden cell must not be pinned to one
 value. **Secondary** cells are chosen quarter by quarter, in the order the quarters are published,
 by a repair linear programme: the cheapest set of this quarter's still-published cells (district
-months before quarters before years to date; the county last) whose release from their published
-value lets the violated bound be reached. Cells published for an earlier quarter are never hidden
-later, so every quarter's publication agrees with the ones before it, and the pattern of a quarter
-depends only on the data, never on the order quarters were computed in.
+months before quarters before years to date; the county only when no set of district cells will do)
+whose release from their published value lets the violated bound be reached. Cells published for
+an earlier quarter are never hidden later, so every quarter's publication agrees with the ones
+before it, and the pattern of a quarter depends only on the data, never on the order quarters were
+computed in (a process remembers a quarter's decisions by a digest of everything they depend on).
+A bound counts as reached only at a whole-number point: counts are whole numbers, and a reader
+can use that.
 
 A figure (value, numerator, denominator, interval, change, ...) is published only when all of
 its cells are; a cell is published only when a figure shows it. :func:`audit` recomputes each
@@ -499,8 +502,12 @@ def _repair(model: Model, cells: list[CellKey], decidable: list[CellKey]) -> Non
         if programme.meets(need, direction):
             continue
         direction = "up" if need.low is None else direction  # a pinned cell: first try to let it grow
-        released = _cheapest_release(model, _Programme(model, cells, shown, reduce=False), need, direction,
-                                     [key for key in decidable if key in shown])
+        whole = _Programme(model, cells, shown, reduce=False)
+        open_cells = [key for key in decidable if key in shown]
+        # Districts first: the county is what the board reads (and a source's row count is its county total).
+        released = _cheapest_release(model, whole, need, direction,
+                                     [key for key in open_cells if not model.cells[key].county]) or \
+            _cheapest_release(model, whole, need, direction, open_cells)
         if not released:
             raise DisclosureError(f"{need.name} cannot be protected by hiding cells of this quarter")
         for key in released:
