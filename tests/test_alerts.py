@@ -4,6 +4,7 @@ real HTTP endpoint on loopback receiving what the notifiers send; and runs that 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -109,6 +110,38 @@ def test_the_dashboard_dag_alerts_its_failures_too(airflow_db, alert_connections
     assert "ValueError: no quarter to compute" in body
     (posted,) = webhook.posted()
     assert (posted["task_id"], posted["period"]) == ("quarters", None)
+
+
+def test_a_publication_the_disclosure_audit_refuses_fails_at_once_writes_nothing_and_is_alerted(
+        dag_warehouse, alert_connections, dagbag, monkeypatch):
+    """East's 3 first-time entrants with only the small numbers hidden: West and the county give them away."""
+    from safer_communities import dashboard, disclosure
+    from safer_communities.periods import Quarter
+    from safer_communities.warehouse import Warehouse
+    from tests.test_disclosure import AREAS, EAST, WEST, available, observation, quarters
+
+    def small_numbers_only(model):
+        model.hidden.update({key: "primary" for key, cell in model.cells.items() if cell.primary})
+        return model
+
+    april = Quarter(2015, 1).months[0]
+    inputs = ([observation("youth_first_time_entrants", EAST, april, 3),
+               observation("youth_first_time_entrants", WEST, april, 40)],
+              available("youth_first_time_entrants", quarters(2014, 2015)), AREAS)
+    monkeypatch.setattr(dashboard, "read_inputs", lambda _warehouse, _quarter: inputs)
+    monkeypatch.setattr(disclosure, "protect", small_numbers_only)
+    inbox, _ = alert_connections
+    dag_run = run_dag(dagbag.dags["quarterly_dashboard"], {"quarter": QUARTER}, retries=2)
+    assert dag_run.state == "failed"
+    assert task_states(dag_run)["compute"] == ("failed", 1)  # the same data would be refused again: no retry
+    (_, subject, body), = inbox.messages()
+    assert subject == "[Safer Communities] quarterly_dashboard: task compute [2015/16 Q1] failed for 2015/16 Q1"
+    assert "publication refused: youth first time entrants, E07000001, 2015/16 Q1 (withheld)" in body
+    refusal = body.split("publication refused")[1].split("\n")[0]
+    assert "the county = the sum of its districts" in refusal
+    assert not re.search(r"\b(3|40|43)\b", refusal), refusal  # the cell and what pins it, never a figure
+    with Warehouse(dag_warehouse) as warehouse:
+        assert warehouse.query("SELECT COUNT(*) AS n FROM mart.dashboard_quarterly")[0]["n"] == 0
 
 
 def test_quarantined_rows_and_warnings_send_one_quality_alert_naming_source_period_and_rules(
