@@ -301,3 +301,14 @@ def test_a_small_month_hides_enough_cells_that_no_published_total_reveals_it():
     assert not any(row["suppressed"] for (area, month), row in cell.items() if area == COUNTY or month >= apr)
     assert cell[(COUNTY, jan)]["value_display"] == "23"
     assert cell[(EAST, jan)]["value"] == 3  # the mart keeps the true values
+
+
+def test_the_small_number_threshold_is_configuration():
+    # With a threshold of 10, East's 7 is small: shown "<10"; West (40) is withheld so the county cannot give it.
+    cat = catalogue(unit="count", denominator=None, polarity="none", person_level=True, targets={},
+                    counts={"numerator": "things"})
+    cat = cat.model_copy(update={"small_numbers": cat.small_numbers.model_copy(update={"threshold": 10})})
+    obs = monthly({EAST: {Month(2015, 4): 7}, WEST: {Month(2015, 4): 40}})
+    rows, _ = build(cat, obs, statuses())
+    east, west, county = by_area(rows)[EAST], by_area(rows)[WEST], by_area(rows)[COUNTY]
+    assert (east["value_display"], west["value_display"], county["value_display"]) == ("<10", "[c]", "47")

@@ -215,7 +215,7 @@ def test_suppressed_figures_are_shown_as_published(page, published):
         assert squash(cell["text"]).endswith(row["value_display"]), (row["indicator_id"], row["area_name"])
         assert row["value"] is None  # the published view has no value behind it
     legend = squash(page.by_id("appendix")["text"])
-    assert "<5: fewer than five people" in legend
+    assert "<5: fewer than 5 people: hidden to protect individuals" in legend
     assert "[c]: withheld so that a small number elsewhere cannot be worked out" in legend
 
 

@@ -355,7 +355,7 @@ def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], stat
                 _withhold(indicator, quarter, row, pattern)
             _compare(indicator, indicator_rows, county, {area.code: area for area in districts})
             for row in indicator_rows:
-                row["value_display"] = _published(indicator, row)
+                row["value_display"] = _published(indicator, row, catalogue.small_numbers.threshold)
                 row.update(stamp)
                 row.pop("_figures")
             rows.extend(indicator_rows)
@@ -522,11 +522,11 @@ def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: di
         row["district_rank"], row["districts_ranked"] = 1 + ahead, len(ranked)
 
 
-def _published(indicator: Indicator, row: dict) -> str:
+def _published(indicator: Indicator, row: dict, threshold: int) -> str:
     if row["status"] not in WITH_DATA:
         return "n/a"
     if row["suppression"] == "primary":
-        return "<5"
+        return f"<{threshold}"
     if row["suppression"] == "secondary":
         return "[c]"
     return display(row["value"], indicator.unit)
@@ -566,7 +566,7 @@ def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dic
                 })
         for row in series:
             row["suppressed"] = row["suppression"] is not None
-            row["value_display"] = _published(indicator, row)
+            row["value_display"] = _published(indicator, row, catalogue.small_numbers.threshold)
         rows.extend(series)
     return rows
 

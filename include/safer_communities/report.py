@@ -49,11 +49,20 @@ TREND = {
     "no significant change": ("\u2192", "no significant change"),  # →
     "cannot be calculated": ("\u2013", "cannot be calculated (see the trend basis)"),  # –
 }
-SUPPRESSION = {
-    "<5": "fewer than five people: hidden to protect individuals",
-    "[c]": "withheld so that a small number elsewhere cannot be worked out",
-}
-HIDDEN = {"primary": "fewer than 5 people", "secondary": SUPPRESSION["[c]"]}  # a withheld figure, in a caption
+SECONDARY = "withheld so that a small number elsewhere cannot be worked out"  # what "[c]" means
+
+
+def hidden_because(row: dict) -> str:
+    """Why a withheld figure is not shown: 'fewer than 5 people' ("<5", the threshold the mart used), or withheld
+    to protect a small number elsewhere ("[c]")."""
+    if row["suppression"] == "primary":
+        return f"fewer than {row['value_display'].removeprefix('<')} people"
+    return SECONDARY
+
+
+def suppression_legend(threshold: int) -> dict[str, str]:
+    """What "<5" (the catalogue's threshold) and "[c]" mean, for the page's legend."""
+    return {f"<{threshold}": f"fewer than {threshold} people: hidden to protect individuals", "[c]": SECONDARY}
 ATTRIBUTION = [
     "Police recorded crime and anti-social behaviour: data.police.uk (Leicestershire Police). Contains public "
     "sector information licensed under the Open Government Licence v3.0.",
@@ -153,8 +162,8 @@ def indicator_sentence(row: dict) -> str:
     name = row["indicator_name"]
     if not has_data(row):
         return f"{name}: n/a, not available ({row['status']}; the reason is given above)."
-    if row["value_display"] in SUPPRESSION:
-        figure = f"{row['value_display']} (hidden: {HIDDEN[row['suppression']]})"
+    if row["suppressed"]:
+        figure = f"{row['value_display']} (hidden: {hidden_because(row)})"
     else:
         figure = row["value_display"]
         compared = comparison_phrase(row)
@@ -289,7 +298,7 @@ def comparison_chart(indicator_rows: list[dict]) -> dict[str, Any] | None:
             parts.append(f'<text x="{label_width + plot_width + 8}" y="{y + 4}">'
                          f'{html_escape(row["value_display"])} {html_escape(row["comparison"] or "")}</text>')
         else:
-            why = f" (hidden: {HIDDEN[row['suppression']]})" if row["suppressed"] else ""
+            why = f" (hidden: {hidden_because(row)})" if row["suppressed"] else ""
             parts.append(f'<text x="{label_width + 4}" y="{y + 4}" fill="#555">{html_escape(row["value_display"])}'
                          f'{html_escape(why)}</text>')
     axis_y = height - 8
@@ -378,14 +387,14 @@ def trend_chart(series: list[dict], county_row: dict) -> dict[str, Any] | None:
     hidden: dict[str, dict[str, list[str]]] = {}
     for row in series:
         if row["suppressed"] and has_data(row):
-            hidden.setdefault(row["suppression"], {}).setdefault(row["area_name"], []).append(
+            hidden.setdefault(hidden_because(row), {}).setdefault(row["area_name"], []).append(
                 f"{row['month_start']:%b %Y}")
     first, last = months[0], months[-1]
     caption = (f"{county_row['indicator_name']}, monthly ({UNIT_WORDS.get(county_row['unit'], county_row['unit'])}), "
                f"{first:%B %Y} to {last:%B %Y}: the thick line is {county}, the thin lines its districts; "
                "a grey band is a month without data (n/a).")
-    for kind, areas in sorted(hidden.items()):
-        caption += f" Not drawn, {HIDDEN[kind]}: " + "; ".join(
+    for why, areas in sorted(hidden.items()):
+        caption += f" Not drawn, {why}: " + "; ".join(
             f"{area} ({', '.join(found)})" for area, found in areas.items()) + "."
     symbol = TREND.get(county_row["trend"] or "", ("", ""))[0]
     return {"name": county_row["indicator_name"], "id": county_row["indicator_id"], "svg": "".join(parts),
@@ -398,8 +407,9 @@ def _axis(value: float, unit: str) -> str:
 
 
 def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], as_of: date, ready: Readiness) -> dict[str, Any]:
-    """Everything the template shows (pure). ``ready`` is the dashboard's readiness as at the report date."""
+            availability: list[dict], as_of: date, ready: Readiness, threshold: int = 5) -> dict[str, Any]:
+    """Everything the template shows (pure). ``ready`` is the dashboard's readiness as at the report date;
+    ``threshold`` the catalogue's small-number threshold (the legend's "<5")."""
     quarter = _quarter(quarter)
     if not rows or not summary:
         raise LookupError(f"no dashboard for {quarter} in the mart; compute it first "
@@ -452,8 +462,7 @@ def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
         "code_version": overall["code_version"], "computed_at": overall["computed_at"],
         "summary": summary_sentences(overall, county, quarter), "priorities": priorities,
         "areas": areas, "table": table, "footnotes": sorted(notes.items(), key=lambda item: item[1]),
-        "suppressed": [key for key in SUPPRESSION if any(row["value_display"] == key for row in rows)],
-        "suppression": SUPPRESSION, "rag_legend": RAG, "trend_legend": TREND,
+        "suppression": suppression_legend(threshold), "rag_legend": RAG, "trend_legend": TREND,
         "availability": availability, "attribution": ATTRIBUTION,
         "readiness": {"state": ready.state, "reason": ready.reason, "reporting_date": ready.reporting_date,
                       "periods": ready.periods},
@@ -491,9 +500,10 @@ def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
     from safer_communities.registry import default_registry
 
     as_of = as_of or date.today()
-    ready = readiness.assess(_quarter(quarter), as_of, glance, default_registry(), load_catalogue(),
+    catalogue = load_catalogue()
+    ready = readiness.assess(_quarter(quarter), as_of, glance, default_registry(), catalogue,
                              readiness.load_reporting())
-    page = context(quarter, rows, monthly, summary, availability, as_of, ready)
+    page = context(quarter, rows, monthly, summary, availability, as_of, ready, catalogue.small_numbers.threshold)
     return _environment().get_template(TEMPLATE).render(**page)
 
 
