@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,12 +73,14 @@ def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: di
     """Load ``path`` in headless Chromium; collect problems, a full-page screenshot and JavaScript values."""
     read_browser, write_test = os.pipe()  # test -> browser (its fd 3)
     read_test, write_browser = os.pipe()  # browser -> test (its fd 4)
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it goes: its own process group is killed
+    # as a whole, and a file they leave behind does not fail the test.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe",
              f"--window-size={width},{height}", "about:blank"],
             pass_fds=(3, 4), preexec_fn=lambda: (os.dup2(read_browser, 3), os.dup2(write_browser, 4)),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(read_browser)
         os.close(write_browser)
         pipe = _Pipe(process, write_test, read_test)
@@ -110,7 +113,10 @@ def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: di
         finally:
             os.close(write_test)
             os.close(read_test)
-            process.kill()
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             process.wait(timeout=10)
 
 

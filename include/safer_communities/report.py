@@ -559,7 +559,7 @@ def run_chromium(html: Path, *arguments: str, timeout: float = 120) -> str:
     import subprocess
     import tempfile
 
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # a helper may outlive the browser
         done = subprocess.run(
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
              *arguments, html.resolve().as_uri()],
