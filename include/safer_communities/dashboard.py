@@ -365,18 +365,24 @@ def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], stat
     return rows, summary
 
 
+def figure_spans(indicator: Indicator, quarter: Quarter) -> dict[str, list[Month]]:
+    """The months behind each figure a quarter's row shows: its value, year to date, last year's value and the
+    previous value a target is set from (last year's year to date, or the previous cohort)."""
+    months, ytd = value_months(indicator, quarter), ytd_months(indicator, quarter)
+    return {"value": months, "ytd": ytd, "last_year": a_year_before(months), "previous": a_year_before(ytd)}
+
+
 def _withhold(indicator: Indicator, quarter: Quarter, row: dict, pattern: disclosure.Model) -> None:
     """Which of the row's figures disclosure control withholds: the quarter's value, the year to date, last
     year's value, the previous value a target is set from, and the trend (when any of its months is)."""
     def hidden(months: list[Month]) -> str | None:
         return pattern.suppression((indicator.id, row["area_code"], months[0], months[-1]))
 
-    months = value_months(indicator, quarter)
-    row["suppression"] = hidden(months)
+    spans = figure_spans(indicator, quarter)
+    row["suppression"] = hidden(spans["value"])
     row["suppressed"] = row["suppression"] is not None
-    row["ytd_suppression"] = hidden(ytd_months(indicator, quarter))
-    row["last_year_suppression"] = hidden(a_year_before(months))
-    row["previous_suppression"] = hidden(a_year_before(ytd_months(indicator, quarter)))
+    for figure in ("ytd", "last_year", "previous"):
+        row[f"{figure}_suppression"] = hidden(spans[figure])
     row["trend_suppressed"] = indicator.grain == "month" and any(hidden([m]) for m in trend_months(quarter))
 
 
@@ -391,14 +397,12 @@ def audit_publication(pattern: disclosure.Model, catalogue: Catalogue, quarter: 
         indicator = indicators[row["indicator_id"]]
         if not indicator.counts:
             continue
-        months, ytd = value_months(indicator, quarter), ytd_months(indicator, quarter)
-        for shown, span in ((row["value"] is not None and not row["suppressed"], months),
-                            (row["ytd_value"] is not None and not row["ytd_suppression"], ytd),
-                            (row["last_year_value"] is not None and not row["last_year_suppression"],
-                             a_year_before(months)),
-                            (row["previous_value"] is not None and not row["previous_suppression"],
-                             a_year_before(ytd))):
-            if shown:
+        shown = {"value": row["value"] is not None and not row["suppressed"],
+                 "ytd": row["ytd_value"] is not None and not row["ytd_suppression"],
+                 "last_year": row["last_year_value"] is not None and not row["last_year_suppression"],
+                 "previous": row["previous_value"] is not None and not row["previous_suppression"]}
+        for figure, span in figure_spans(indicator, quarter).items():
+            if shown[figure]:
                 figures.add((indicator.id, row["area_code"], span[0], span[-1]))
     for row in monthly:
         if row["value"] is not None and not row["suppressed"] and indicators[row["indicator_id"]].counts:

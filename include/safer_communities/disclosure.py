@@ -319,7 +319,6 @@ class _Programme:
     def __init__(self, model: Model, cells: list[CellKey], shown: set[CellKey], reduce: bool = True):
         import numpy as np
 
-        self.model = model
         fixed: dict[int, float] = {}
         for key in cells:
             form = model.cells[key].form
