@@ -612,12 +612,18 @@ def _summary_row(quarter: Quarter, priority_id: str, name: str, order: int, rows
 
 
 def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], list[dict], list[Area]]:
+    """The quarter's observations, the sources' statuses and the areas, read in one snapshot: a load that
+    commits meanwhile is seen whole or not at all."""
+    from safer_communities.warehouse import query
+
     first, last = data_window(quarter)
-    observations = warehouse.query(OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
-    statuses = warehouse.query("SELECT source, period, status, reason FROM audit.source_status")
-    area_rows = warehouse.query(
-        "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
-        "WHERE in_county ORDER BY area_type, area_name")
+    with warehouse.snapshot() as connection:
+        observations = query(connection, OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
+        statuses = query(connection, "SELECT source, period, status, reason FROM audit.source_status")
+        area_rows = query(
+            connection,
+            "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
+            "WHERE in_county ORDER BY area_type, area_name")
     districts = [r for r in area_rows if r["area_type"] == "district"]
     areas = []
     for r in area_rows:
@@ -629,29 +635,33 @@ def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], lis
 
 def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Catalogue | None = None,
             export_dir: Path | None = None) -> dict[str, Any]:
-    """Recompute one quarter: replace its mart rows in one transaction, then write its export."""
+    """Recompute one quarter: read its inputs in one snapshot, replace its mart rows in one transaction, then
+    write its export; under the quarter's lock, so two computations of one quarter never interleave."""
     from safer_communities.indicators import load_catalogue
     from safer_communities.registry import default_registry
     from safer_communities.warehouse import bulk_copy_rows
 
-    catalogue = catalogue or load_catalogue()
-    cadences = {name: source.cadence for name, source in default_registry().items()}
-    observations, statuses, areas = read_inputs(warehouse, quarter)
-    arguments = (quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
-                 datetime.now(UTC).replace(tzinfo=None, microsecond=0))
-    pattern = protect(quarter, catalogue, observations, statuses, areas, cadences)
-    rows, summary = build(*arguments, pattern=pattern)
-    monthly = build_monthly(*arguments, pattern=pattern)
-    audited = audit_publication(pattern, catalogue, quarter, rows, monthly)  # before anything is written
-    with warehouse.begin() as connection:
-        from sqlalchemy import text
+    # One computation of a quarter at a time, whoever starts it: read, decide, write and export as one step,
+    # so a second run waits and then reads what the first wrote.
+    with warehouse.exclusive(f"dashboard:{quarter}"):
+        catalogue = catalogue or load_catalogue()
+        cadences = {name: source.cadence for name, source in default_registry().items()}
+        observations, statuses, areas = read_inputs(warehouse, quarter)
+        arguments = (quarter, catalogue, observations, statuses, areas, cadences, run_id, code_version(),
+                     datetime.now(UTC).replace(tzinfo=None, microsecond=0))
+        pattern = protect(quarter, catalogue, observations, statuses, areas, cadences)
+        rows, summary = build(*arguments, pattern=pattern)
+        monthly = build_monthly(*arguments, pattern=pattern)
+        audited = audit_publication(pattern, catalogue, quarter, rows, monthly)  # before anything is written
+        with warehouse.begin() as connection:
+            from sqlalchemy import text
 
-        for table, columns, table_rows in (("mart.dashboard_quarterly", COLUMNS, rows),
-                                           ("mart.dashboard_monthly", MONTHLY_COLUMNS, monthly),
-                                           ("mart.dashboard_summary", SUMMARY_COLUMNS, summary)):
-            connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"), {"quarter": str(quarter)})
-            bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
-    files = export(warehouse, quarter, export_dir)
+            for table, columns, table_rows in (("mart.dashboard_quarterly", COLUMNS, rows),
+                                               ("mart.dashboard_monthly", MONTHLY_COLUMNS, monthly),
+                                               ("mart.dashboard_summary", SUMMARY_COLUMNS, summary)):
+                connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"), {"quarter": str(quarter)})
+                bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
+        files = export(warehouse, quarter, export_dir)
     overall = next(row for row in summary if row["priority_id"] == "all")
     withheld = sum(row["suppressed"] and row["status"] in WITH_DATA for row in rows)
     return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files], "withheld": withheld,

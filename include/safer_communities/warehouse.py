@@ -8,9 +8,11 @@ PostgreSQL ``COPY ... FROM STDIN`` and DuckDB's ``read_csv``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+# DuckDB: one process opens the file read-write (the engine's file lock turns away any other); within it,
+# one lock per name serialises the writers the way PostgreSQL's advisory locks do across processes.
+_LOCAL_LOCKS: dict[str, threading.Lock] = {}
+_LOCAL_LOCKS_GUARD = threading.Lock()
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for a lock name (PostgreSQL advisory locks take a bigint)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def default_url() -> str:
@@ -93,6 +104,39 @@ class Warehouse:
         """One transaction: everything inside commits together or not at all."""
         with self.engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the lock ``name`` (e.g. ``slice:police_street_crime:2020-01``, ``dashboard:2015/16 Q1``) while
+        the block runs: a second holder, from any process and any entry point (a DAG, the command line, a
+        script), waits until the first is done. PostgreSQL: a session advisory lock on a connection of its
+        own; DuckDB: the engine admits one writing process, and a lock per name within it."""
+        if self.dialect == "postgresql":
+            from sqlalchemy import text
+
+            with self.engine.connect() as holder:
+                holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(name)})
+                holder.commit()
+                try:
+                    yield
+                finally:
+                    holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(name)})
+                    holder.commit()
+            return
+        with _LOCAL_LOCKS_GUARD:
+            local = _LOCAL_LOCKS.setdefault(name, threading.Lock())
+        with local:
+            yield
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one consistent state of the warehouse, whatever commits meanwhile
+        (PostgreSQL: REPEATABLE READ; DuckDB's transactions are snapshots already)."""
+        with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
 
     def migrate(self) -> None:
         """Create schemas, tables and views (idempotent), then rebuild the reference dimensions."""
