@@ -9,8 +9,8 @@ availability status per month in `audit.source_status`. Monthly referrals per
 district are in `core.da_referrals_monthly`. The extract holds no person
 references.
 
-A file not yet delivered is `late` until 30 days after the month, then
-`unavailable`; a file with a wrong header or no rows is `rejected`, and rows
+A file not yet delivered is `awaited` (not yet due) until 30 days after the
+month, then `late`; a file with a wrong header or no rows is `rejected`, and rows
 with a date outside the month, no service or an unknown district are
 quarantined. The `domestic_abuse_referrals` asset event is emitted either way.
 

@@ -9,8 +9,8 @@ validates it with the `marac_referrals` contract (Great Expectations), loads
 availability status per quarter in `audit.source_status`. Repeat referrals are
 derived in the warehouse across quarters (`core.marac_referral_repeat`).
 
-A file not yet delivered is `late` until 30 days after the quarter, then
-`unavailable`; a quarter with no referrals in one of its months is
+A file not yet delivered is `awaited` (not yet due) until 30 days after the
+quarter, then `late`; a quarter with no referrals in one of its months is
 `incomplete`. The `marac_referrals` asset event is emitted either way.
 
 Scheduled on the 1st of each month: a run looks for the latest quarter that

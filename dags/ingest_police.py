@@ -8,7 +8,7 @@ Expectations), loads the `staging.police_street` and `core.fact_police_crime*`
 slices, and records one availability status per month in `audit.source_status`.
 
 A declared outage (April-June 2015, NICHE) or a file not yet delivered is a
-successful run with status `unavailable` or `late`: the `police_street_crime`
+successful run with status `unavailable` or `awaited`/`late`: the `police_street_crime`
 asset event is still emitted so the dashboard can say "data not available".
 
 Scheduled on the 1st of each month: a run looks for the latest month that

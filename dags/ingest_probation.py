@@ -13,7 +13,7 @@ county and district, with the previous cohort beside it
 (`core.iom_cohort_reduction`).
 
 A cohort file is due by 30 June after its year (91 days after 31 March, in time
-for the Q1 report): `late` until then, `unavailable` after. A file for another
+for the Q1 report): `awaited` until then, `late` after. A file for another
 cohort year is `rejected`. The `iom_cohort` asset event is emitted either way.
 
 Scheduled on the 1st of each month: a run looks for the latest financial

@@ -12,8 +12,8 @@ availability status per quarter in `audit.source_status`. Weighted measures
 after dark) with their Kish effective sample size are in
 `core.survey_quarterly`.
 
-A file not yet delivered is `late` until 91 days after the quarter, then
-`unavailable`; a quarter with no interviews in one of its months is
+A file not yet delivered is `awaited` (not yet due) until 91 days after the
+quarter, then `late`; a quarter with no interviews in one of its months is
 `incomplete`. The `community_survey` asset event is emitted either way.
 
 Scheduled on the 1st of each month: a run looks for the latest quarter that

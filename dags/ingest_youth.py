@@ -13,7 +13,7 @@ availability status per source and quarter in `audit.source_status`:
   (`core.fact_youth_reoffending`, rate with the county total in
   `core.youth_reoffending_rate`). A cohort is followed for 12 months plus 6 for
   proven outcomes, so its file is due 593 days after the quarter (declared in
-  the registry): until then a missing file is `late`, after it `unavailable`.
+  the registry): until then a missing file is `awaited`, after it `late`.
 
 Aggregate counts only, no person references. A row with more re-offenders than
 its cohort, an unknown or repeated district is quarantined; a file for the

@@ -261,9 +261,9 @@ def test_quality_findings_name_rejected_and_incomplete_periods(home, warehouse, 
         {**findings[quarter], "rules": []} for quarter in ("2014/15 Q2", "2014/15 Q3")]
 
 
-def test_a_file_not_delivered_by_its_deadline_is_a_finding_but_late_and_outages_are_not(home, warehouse, key):
-    """The deadline alert: a MARAC quarter never delivered, judged after its deadline, is named; the same
-    quarter judged before its deadline (late) is not, nor is the police's declared NICHE outage."""
+def test_a_file_not_delivered_by_its_deadline_is_a_finding_but_awaited_and_outages_are_not(home, warehouse, key):
+    """The deadline alert: a MARAC quarter never delivered, judged after its deadline (late), is named; the same
+    quarter judged before its deadline (awaited) is not, nor is the police's declared NICHE outage."""
     from datetime import date
 
     from safer_communities import ingest
@@ -274,7 +274,7 @@ def test_a_file_not_delivered_by_its_deadline_is_a_finding_but_late_and_outages_
         return quality_findings(states, run_id="t", warehouse=warehouse)
 
     missed = findings(MARAC, "2013/14 Q1", date(2015, 9, 17))
-    assert [(f["period"], f["status"]) for f in missed] == [("2013/14 Q1", "unavailable")]
+    assert [(f["period"], f["status"]) for f in missed] == [("2013/14 Q1", "late")]
     assert missed[0]["reason"].startswith("Not delivered by the deadline ")
-    assert findings(MARAC, "2013/14 Q1", date(2013, 7, 10)) == []  # late: not yet due
+    assert findings(MARAC, "2013/14 Q1", date(2013, 7, 10)) == []  # awaited: not yet due
     assert findings("police_street_crime", "2015-05", date(2015, 9, 17)) == []  # a declared outage

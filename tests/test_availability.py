@@ -1,14 +1,19 @@
 from datetime import date
 
 from safer_communities.availability import (
+    LOADED,
+    STATUS_WORDS,
+    STATUSES,
     check_district_collapse,
+    check_follow_up_complete,
     check_no_location_share,
     loaded_status,
+    missed_deadline,
     missing_status,
     outage_status,
 )
-from safer_communities.periods import Month
-from safer_communities.registry import DistrictCollapse, NoLocationShare, load_registry
+from safer_communities.periods import FinancialYear, Month
+from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, load_registry
 
 POLICE = load_registry()["police_street_crime"]
 MARCH = Month(2020, 3)  # deadline: 31 March + 60 days = 30 May 2020
@@ -21,12 +26,20 @@ def test_declared_outage_is_unavailable_with_its_reason():
     assert outage_status(POLICE, Month(2015, 7)) is None
 
 
-def test_missing_file_is_late_until_the_deadline_then_unavailable():
-    assert missing_status(POLICE, MARCH, date(2020, 4, 20), "no file").status == "late"
+def test_missing_file_is_awaited_until_the_deadline_then_late():
+    before = missing_status(POLICE, MARCH, date(2020, 4, 20), "no file")
+    assert before.status == "awaited" and before.reason.startswith("Not yet due")
     on_the_day = missing_status(POLICE, MARCH, date(2020, 5, 30), "no file")
-    assert on_the_day.status == "late" and "due by 2020-05-30" in on_the_day.reason
+    assert on_the_day.status == "awaited" and "expected by 2020-05-30" in on_the_day.reason
     after = missing_status(POLICE, MARCH, date(2020, 5, 31), "no file")
-    assert after.status == "unavailable" and "2020-05-30" in after.reason and "no file" in after.reason
+    assert after.status == "late" and "2020-05-30" in after.reason and "no file" in after.reason
+    assert missed_deadline(after.status) and not missed_deadline(before.status)
+
+
+def test_statuses_run_from_best_to_worst_and_a_board_reads_each():
+    assert STATUSES.index("awaited") < STATUSES.index("late") < STATUSES.index("unavailable")
+    assert set(STATUS_WORDS) >= set(STATUSES) - set(LOADED)
+    assert STATUS_WORDS["awaited"] == "not yet due"
 
 
 def test_no_location_share_limit():
@@ -90,3 +103,34 @@ def test_a_scheduled_run_looks_again_for_periods_still_awaited():
     # every cohort quarter whose 593-day deadline (+31) has not passed, up to the last quarter ended
     assert periods[-1] == "2015/16 Q1" and periods[0] == "2013/14 Q4"
     assert len(periods) == 6  # 2013/14 Q3 was due 2015-08-14: more than 31 days before
+
+
+FOLLOW_UP = FollowUpComplete(check="follow_up_complete", column="start_date", months=12, members="offenders adopted")
+COHORT = FinancialYear(2014)  # adopted April 2014 to March 2015
+
+
+def test_a_follow_up_is_complete_only_when_the_last_one_ended_by_the_files_date():
+    starts = {date(2014, 4, 2): 3, date(2014, 9, 17): 2, date(2015, 3, 31): 1}
+    early = check_follow_up_complete(FOLLOW_UP, COHORT, starts, date(2015, 9, 17))
+    assert not early.passed and early.detail == ("the 12-month follow-up of offenders adopted after 2014-09-17 "
+                                                 "(1 of 6) runs past the file's date 2015-09-17")
+    # the day the last follow-up ends, and a day before it
+    assert check_follow_up_complete(FOLLOW_UP, COHORT, starts, date(2016, 3, 31)).passed
+    assert not check_follow_up_complete(FOLLOW_UP, COHORT, starts, date(2016, 3, 30)).passed
+    # the months are the rule's: 6 months after 31 March 2015 is 30 September 2015
+    six = FOLLOW_UP.model_copy(update={"months": 6})
+    assert check_follow_up_complete(six, COHORT, starts, date(2015, 9, 30)).passed
+    assert not check_follow_up_complete(six, COHORT, starts, date(2015, 9, 29)).passed
+
+
+def test_a_follow_up_without_a_start_date_or_a_delivery_date():
+    # no start date: the latest it can be, the cohort year's last day
+    undated = check_follow_up_complete(FOLLOW_UP, COHORT, {None: 4, date(2014, 5, 1): 1}, date(2016, 3, 30))
+    assert not undated.passed and "(4 of 5; 4 with no start date, counted as starting on 2015-03-31" in undated.detail
+    assert check_follow_up_complete(FOLLOW_UP, COHORT, {None: 4}, date(2016, 3, 31)).passed
+    # the delivery date not known: it cannot be judged, so it is not passed
+    unknown = check_follow_up_complete(FOLLOW_UP, COHORT, {date(2014, 5, 1): 1}, None)
+    assert not unknown.passed and "delivery date is not known" in unknown.detail
+    # a leap day: 12 months before 29 February 2016 is 28 February 2015
+    leap = check_follow_up_complete(FOLLOW_UP, FinancialYear(2015), {date(2015, 3, 1): 1}, date(2016, 2, 29))
+    assert not leap.passed and "after 2015-02-28" in leap.detail

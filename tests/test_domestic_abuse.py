@@ -2,7 +2,7 @@
 
 Counts are checked against a hand count; bad files are rejected or their rows
 quarantined, each for its own rule, in both formats; a month not delivered is
-late until 30 days after it ends and unavailable after that.
+awaited (not yet due) until 30 days after it ends and late after that.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def test_monthly_referrals_per_district_match_the_hand_count(home, warehouse):
     statuses = {s["period"]: s for s in run(warehouse, "2015/16 Q1")}
 
     assert {p: s["status"] for p, s in statuses.items()} == {
-        "2015-04": "available", "2015-05": "available", "2015-06": "unavailable"}
+        "2015-04": "available", "2015-05": "available", "2015-06": "late"}
     assert statuses["2015-04"]["reason"] == "Loaded 4 rows."
     assert "deadline 2015-07-30" in statuses["2015-06"]["reason"]  # 30 days after 30 June
     counts = {(str(r["month_start"]), r["district_code"]): int(r["referrals"])
@@ -65,18 +65,18 @@ def test_monthly_referrals_per_district_match_the_hand_count(home, warehouse):
         ("2015-05-14", "IDVA service", "MARAC", 4)]
 
 
-def test_a_month_not_delivered_is_late_until_30_days_after_it_then_unavailable(home, warehouse):
-    late = run(warehouse, "2026-10")[0]
-    assert late == {"source": SOURCE, "period": "2026-10", "status": "late", "reason": late["reason"]}
-    assert "due by 2026-11-30" in late["reason"] and "da-referrals-2026-10.xlsx" in late["reason"]
+def test_a_month_not_delivered_is_awaited_until_30_days_after_it_then_late(home, warehouse):
+    awaited = run(warehouse, "2026-10")[0]
+    assert awaited == {"source": SOURCE, "period": "2026-10", "status": "awaited", "reason": awaited["reason"]}
+    assert "expected by 2026-11-30" in awaited["reason"] and "da-referrals-2026-10.xlsx" in awaited["reason"]
     gone = run(warehouse, "2026-09")[0]
-    assert gone["status"] == "unavailable" and "deadline 2026-10-30" in gone["reason"]
-    # the deadline day itself is still late; the day after is not
-    assert run(warehouse, "2026-09", as_of=date(2026, 10, 30))[0]["status"] == "late"
-    assert run(warehouse, "2026-09", as_of=date(2026, 10, 31))[0]["status"] == "unavailable"
+    assert gone["status"] == "late" and "deadline 2026-10-30" in gone["reason"]
+    # the deadline day itself is still awaited; the day after it is late
+    assert run(warehouse, "2026-09", as_of=date(2026, 10, 30))[0]["status"] == "awaited"
+    assert run(warehouse, "2026-09", as_of=date(2026, 10, 31))[0]["status"] == "late"
     recorded = warehouse.query("SELECT period, status FROM audit.source_status WHERE source = :s ORDER BY period",
                                {"s": SOURCE})
-    assert [(r["period"], r["status"]) for r in recorded] == [("2026-09", "unavailable"), ("2026-10", "late")]
+    assert [(r["period"], r["status"]) for r in recorded] == [("2026-09", "late"), ("2026-10", "awaited")]
 
 
 BAD_FILES = {

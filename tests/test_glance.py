@@ -9,7 +9,7 @@ from safer_communities import cli, ingest
 from tests.conftest import drop_police
 from tests.police_samples import january_rows, to_bytes
 
-AS_OF = date(2020, 4, 20)  # February and March 2020 are still awaited (late) at this date
+AS_OF = date(2020, 4, 20)  # February and March 2020 are still awaited (not yet due) at this date
 
 
 def _garbage() -> bytes:
@@ -29,7 +29,7 @@ def test_the_glance_lists_status_last_load_failures_and_quarantine(home, warehou
     assert (january["critical_failures"], january["warnings"], january["quarantined_rows"]) == (2, 0, 2)
     assert january["failed_rules"] == "crime_type_known, parse_field_count"
     february = glance["2020-02"]
-    assert february["status"] == "late" and february["last_loaded_at"] is None
+    assert february["status"] == "awaited" and february["last_loaded_at"] is None
     assert (february["critical_failures"], february["quarantined_rows"]) == (0, 0)
 
     # the clean file delivered again: the glance is about the new file, the old one's quarantine stays on record
@@ -46,7 +46,7 @@ def test_the_glance_lists_status_last_load_failures_and_quarantine(home, warehou
     cli.main(["status", "2019/20 Q4"])
     lines = {tuple(line.split()[:3]): line for line in capsys.readouterr().out.splitlines()[2:]}
     assert lines[("police_street_crime", "2020-01", "available")].split()[5:9] == ["8852", "0", "0", "0"]
-    assert ("police_street_crime", "2020-02", "late") in lines
+    assert ("police_street_crime", "2020-02", "awaited") in lines
     assert ("police_street_crime", "2020-03", "not") in lines  # "not ingested"
     assert "not ingested" in lines[("marac_referrals", "2019/20", "Q4")]
     assert {key[0] for key in lines} == {"police_street_crime", "iom_cohort", "youth_first_time_entrants",

@@ -38,9 +38,9 @@ BEFORE_DEADLINE = date(2020, 2, 20)
 ON_DEADLINE = DEADLINE
 AFTER_DEADLINE = date(2020, 4, 1)
 BY_DEADLINE = [
-    pytest.param(BEFORE_DEADLINE, "late", id="before-deadline"),
-    pytest.param(ON_DEADLINE, "late", id="on-deadline"),
-    pytest.param(AFTER_DEADLINE, "unavailable", id="after-deadline"),
+    pytest.param(BEFORE_DEADLINE, "awaited", id="before-deadline"),
+    pytest.param(ON_DEADLINE, "awaited", id="on-deadline"),
+    pytest.param(AFTER_DEADLINE, "late", id="after-deadline"),
 ]
 
 
@@ -187,10 +187,10 @@ def assert_available(summary: list[dict], home: Path, warehouse, server: Loopbac
 def assert_download_failure_recorded(warehouse, error: TransferError, as_of: date = BEFORE_DEADLINE) -> None:
     rows = status_rows(warehouse)
     assert len(rows) == 1
-    assert (rows[0]["period"], rows[0]["status"], rows[0]["file_sha256"]) == (MONTH, "late", None)
-    assert rows[0]["reason"].startswith("Not delivered yet (download failed: ")
+    assert (rows[0]["period"], rows[0]["status"], rows[0]["file_sha256"]) == (MONTH, "awaited", None)
+    assert rows[0]["reason"].startswith(f"Not yet due: expected by {DEADLINE.isoformat()} (download failed: ")
     assert str(error) in rows[0]["reason"]
-    assert rows[0]["reason"].endswith(f"due by {DEADLINE.isoformat()}.")
+    assert rows[0]["reason"].endswith(").")
     assert scalar(warehouse, "SELECT count(*) FROM audit.source_status_history") == 1
 
 
@@ -231,7 +231,7 @@ def test_connection_in_uri_form_without_credentials_sends_no_authorization(polic
 
 
 @pytest.mark.parametrize(("as_of", "expected"), BY_DEADLINE)
-def test_month_not_yet_published_is_late_then_unavailable_and_no_file_is_requested(
+def test_month_not_yet_published_is_awaited_then_late_and_no_file_is_requested(
     police_http, home, warehouse, as_of, expected
 ):
     police_http.set("/crimes-street-dates", published("2019-12", "2019-11"))
@@ -254,7 +254,7 @@ def test_month_not_yet_published_is_late_then_unavailable_and_no_file_is_request
 
 
 @pytest.mark.parametrize(("as_of", "expected"), BY_DEADLINE)
-def test_file_answering_404_is_late_then_unavailable(police_http, home, warehouse, as_of, expected):
+def test_file_answering_404_is_awaited_then_late(police_http, home, warehouse, as_of, expected):
     police_http.set(FILE_PATH, Reply(404, b"no such file\n", {"Content-Type": "text/plain"}))
 
     summary = run(as_of, warehouse)
@@ -327,7 +327,7 @@ def test_server_error_on_every_attempt_raises_after_the_retries_and_a_later_run_
     assert len(police_http.requests_for(FILE_PATH)) == RETRIES + 2
     assert_available(summary, home, warehouse, police_http)
     history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
-    assert [row["status"] for row in history] == ["late", "available"]
+    assert [row["status"] for row in history] == ["awaited", "available"]
 
 
 @pytest.mark.parametrize("status", [500, 404])

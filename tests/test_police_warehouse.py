@@ -122,9 +122,9 @@ def test_declared_outage_and_missing_months(home, warehouse):
     assert [s["status"] for s in statuses] == ["unavailable"] * 3
     assert all("NICHE" in s["reason"] for s in statuses)
     late = ingest.ingest("police_street_crime", "2026-10", as_of=AS_OF, run_id="t", warehouse=warehouse)
-    assert late[0]["status"] == "late" and "due by 2026-12-30" in late[0]["reason"]
+    assert late[0]["status"] == "awaited" and "expected by 2026-12-30" in late[0]["reason"]
     gone = ingest.ingest("police_street_crime", "2026-01", as_of=AS_OF, run_id="t", warehouse=warehouse)
-    assert gone[0]["status"] == "unavailable" and "deadline 2026-04-01" in gone[0]["reason"]
+    assert gone[0]["status"] == "late" and "deadline 2026-04-01" in gone[0]["reason"]
     assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_police_crime")[0]["n"] == 0
 
 

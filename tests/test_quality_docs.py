@@ -73,7 +73,7 @@ def test_the_page_shows_rules_quarantine_and_files_but_no_row_content(home, ware
     assert "script" not in page.tags and not [url for url in page.urls if url.startswith(("http:", "https:", "//"))]
 
     late = quality_docs.render(warehouse, "police_street_crime", "2020-02")
-    assert ">late<" in late and "Not delivered yet" in late and "due by 2020-04-29" in late
+    assert ">awaited<" in late and "Not yet due: expected by 2020-04-29" in late
     assert "No file was pulled" in late and not _parse(late).rules
 
     # the command writes the page under $SAFER_COMMUNITIES_HOME/quality/ and prints its path

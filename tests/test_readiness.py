@@ -30,7 +30,7 @@ NICHE = ("Declared outage 2015-04 to 2015-06: New police records system (NICHE) 
 NEVER = "No run has decided this period yet."
 Q4 = "2014/15 Q4"  # ended 31 March 2015: reporting date 79 days on, 18 June 2015; no outage
 Q4_DAY = date(2015, 6, 18)
-MARAC_LATE = "Not delivered yet (no file at marac/marac-referrals-2014-15-Q4.xlsx); due by 2015-04-30."
+MARAC_LATE = "Not delivered by the deadline 2015-04-30 (no file at marac/marac-referrals-2014-15-Q4.xlsx)."
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +151,11 @@ def test_the_declared_niche_outage_is_excused_with_its_reason(config):
 
 def test_youth_reoffending_is_excused_as_not_due_until_its_deadline(config):
     # due 593 days after the quarter's end (30 June 2015): 12 February 2017, long after the board meets
-    rows = statuses(SEED, ("youth_reoffending", SEED, "late", "Not delivered yet (...); due by 2017-02-12."))
+    rows = statuses(SEED, ("youth_reoffending", SEED, "awaited", "Not yet due: expected by 2017-02-12 (...)."))
     result = assess(SEED, date(2015, 10, 1), rows, config)
     assert result.state == "complete"
     assert outcomes(result)[("youth_reoffending", SEED)] == (
-        "excused", "late", "Not due until 2017-02-12, after the reporting date 2015-09-17.")
+        "excused", "awaited", "Not due until 2017-02-12, after the reporting date 2015-09-17.")
 
 
 def test_a_late_marac_quarter_is_in_progress_before_the_reporting_date_and_late_on_it(config):
@@ -178,14 +178,14 @@ def test_rejected_and_never_ingested_periods_are_missing(config):
     rejected = "Rejected: header_match failed (file kept in quarantine)."
     missed = "Not delivered by the deadline 2015-05-31 (no file)."
     rows = statuses(SEED, ("domestic_abuse_referrals", "2015-05", "rejected", rejected),
-                    ("domestic_abuse_referrals", "2015-06", "unavailable", missed),
+                    ("domestic_abuse_referrals", "2015-06", "late", missed),
                     ("iom_cohort", "2014/15", None, ""),
                     ("police_street_crime", "2015-04", "unavailable", NICHE))
     result = assess(SEED, SEED_DAY, rows, config)
     assert result.state == "late"
     assert [(p.source, p.period, p.status, p.reason) for p in result.having("missing")] == [
         ("domestic_abuse_referrals", "2015-05", "rejected", rejected),
-        ("domestic_abuse_referrals", "2015-06", "unavailable", missed),
+        ("domestic_abuse_referrals", "2015-06", "late", missed),
         ("iom_cohort", "2014/15", "not ingested", NEVER),
     ]
     assert outcomes(result)[("police_street_crime", "2015-04")][0] == "excused"
@@ -193,7 +193,7 @@ def test_rejected_and_never_ingested_periods_are_missing(config):
 
 def test_a_deadline_on_the_reporting_date_itself_is_not_excused(config):
     # the survey of 2014/15 Q4 is due 91 days after 31 March: 30 June 2015. A board meeting on 30 June needs it.
-    rows = statuses(Q4, ("community_survey", Q4, "late", "Not delivered yet (...); due by 2015-06-30."))
+    rows = statuses(Q4, ("community_survey", Q4, "awaited", "Not yet due: expected by 2015-06-30 (...)."))
     on_the_deadline = readiness.Reporting(reporting_days_after_quarter_end=91)
     assert assess(Q4, date(2015, 6, 30), rows, config, on_the_deadline).state == "late"
     a_day_before = readiness.Reporting(reporting_days_after_quarter_end=90)
@@ -224,11 +224,11 @@ def test_the_seed_quarter_with_the_demo_statuses_is_complete_by_its_board_meetin
         ("domestic_abuse_referrals", "2015-06"), ("iom_cohort", "2014/15"), ("marac_referrals", SEED),
         ("youth_first_time_entrants", SEED)]
     assert {(p.source, p.period): (p.status, p.reason) for p in result.having("excused")} == {
-        ("community_survey", SEED): ("late", "Not due until 2015-09-29, after the reporting date 2015-09-17."),
+        ("community_survey", SEED): ("awaited", "Not due until 2015-09-29, after the reporting date 2015-09-17."),
         ("police_street_crime", "2015-04"): ("unavailable", NICHE),
         ("police_street_crime", "2015-05"): ("unavailable", NICHE),
         ("police_street_crime", "2015-06"): ("unavailable", NICHE),
-        ("youth_reoffending", SEED): ("late", "Not due until 2017-02-12, after the reporting date 2015-09-17."),
+        ("youth_reoffending", SEED): ("awaited", "Not due until 2017-02-12, after the reporting date 2015-09-17."),
     }
     assert result.having("missing") == []
     # the survey not even looked for yet: still excused, it was not due by the board's meeting
@@ -386,8 +386,8 @@ def test_a_quarter_first_found_late_is_alerted_once(make_warehouse, alert_connec
     (recipients, subject, body), = inbox.messages()
     assert recipients == RECIPIENTS
     assert subject == "[Safer Communities] Dashboard 2014/15 Q4 not complete by its reporting date 2015-06-18"
-    for expected in ("2014/15 Q4", "2015-06-18", "marac_referrals 2014/15 Q4: late - Not delivered yet",
-                     "due by 2015-04-30", f"{BASE_URL}/dags/dashboard_deadlines"):
+    for expected in ("2014/15 Q4", "2015-06-18", "marac_referrals 2014/15 Q4: late - Not delivered by the deadline 2015-04-30",
+                     "deadline 2015-04-30", f"{BASE_URL}/dags/dashboard_deadlines"):
         assert expected in body, expected
     (posted,) = hook.posted()
     assert (posted["kind"], posted["subject"], posted["period"], posted["run_id"]) == (

@@ -132,26 +132,26 @@ def test_the_wilson_interval_is_taken_on_the_effective_n(home, warehouse, key):
     assert naive[1] - naive[0] < upper - lower
 
 
-def test_statuses_available_incomplete_late_and_unavailable(home, warehouse, key):
+def test_statuses_available_incomplete_awaited_and_late(home, warehouse, key):
     deliver(home, "2015/16 Q1", Q1, "xlsx")
     deliver(home, "2015/16 Q2", Q2_PARTIAL)
     statuses = {s["period"]: s for s in run(warehouse, "2015/16")}
     assert {p: s["status"] for p, s in statuses.items()} == {
-        "2015/16 Q1": "available", "2015/16 Q2": "incomplete", "2015/16 Q3": "unavailable",
-        "2015/16 Q4": "unavailable"}
+        "2015/16 Q1": "available", "2015/16 Q2": "incomplete", "2015/16 Q3": "late",
+        "2015/16 Q4": "late"}
     assert statuses["2015/16 Q2"]["reason"] == "Incomplete: no records dated in 2015-08 of 2015/16 Q2."
     assert "deadline 2016-03-31" in statuses["2015/16 Q3"]["reason"]  # 91 days after 31 December (leap year)
     # the incomplete quarter is still loaded
     assert int(measures(warehouse, "2015/16 Q2")[(COUNTY, "asb_problem")]["respondents"]) == 2
 
     late = run(warehouse, "2026/27 Q2")[0]
-    assert late["status"] == "late" and "due by 2026-12-30" in late["reason"]  # 91 days after 30 September
+    assert late["status"] == "awaited" and "expected by 2026-12-30" in late["reason"]  # 91 days after 30 September
     assert "community-survey-2026-27-Q2.xlsx" in late["reason"]
     gone = run(warehouse, "2026/27 Q1")[0]
-    assert gone["status"] == "unavailable" and "deadline 2026-09-29" in gone["reason"]
+    assert gone["status"] == "late" and "deadline 2026-09-29" in gone["reason"]
     recorded = {r["period"]: r["status"] for r in warehouse.query(
         "SELECT period, status FROM audit.source_status WHERE source = :s", {"s": SOURCE})}
-    assert recorded["2015/16 Q2"] == "incomplete" and recorded["2026/27 Q2"] == "late"
+    assert recorded["2015/16 Q2"] == "incomplete" and recorded["2026/27 Q2"] == "awaited"
     checks = warehouse.query("SELECT period, passed FROM audit.completeness_result WHERE check_name = 'months_covered' "
                              "ORDER BY period")
     assert [(c["period"], bool(c["passed"])) for c in checks] == [("2015/16 Q1", True), ("2015/16 Q2", False)]
@@ -236,7 +236,7 @@ def test_no_raw_respondent_reference_reaches_the_warehouse_logs_or_states(home, 
     states = run(warehouse, "2015/16")
     raw_refs = RAW_REFS | {"CBS-0201", "CBS-0202", "CBS-0203", "CBS-0204", "CBS-0205", "CBS-0301"}
 
-    assert [s["status"] for s in states] == ["available", "available", "rejected", "unavailable"]
+    assert [s["status"] for s in states] == ["available", "available", "rejected", "late"]
     assert values_containing(warehouse, raw_refs) == []
     assert not any(ref in caplog.text.upper() for ref in raw_refs)
     assert not any(ref in json.dumps(states).upper() for ref in raw_refs)

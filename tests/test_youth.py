@@ -115,37 +115,38 @@ def test_county_reoffending_rate_matches_the_hand_computed_answer(home, warehous
 
 def test_reoffending_statuses_follow_the_declared_18_month_lag(home, warehouse):
     # cohort 2025/26 Q1 ends 2025-06-30; + 593 days (18 months to measure + 45 to deliver) = 2027-02-13
-    late = run(warehouse, REOFFENDING, "2025/26 Q1")
-    assert late["status"] == "late"
-    assert late["reason"].startswith("Not delivered yet (no file at ")
+    awaited = run(warehouse, REOFFENDING, "2025/26 Q1")
+    assert awaited["status"] == "awaited"
     # named within the drop folder, not by the server's path: the reason reaches the board report
-    assert late["reason"] == ("Not delivered yet (no file at youth/proven-reoffending-2025-26-Q1.xlsx or "
-                              "youth/proven-reoffending-2025-26-Q1.csv in the drop folder); due by 2027-02-13.")
-    assert run(warehouse, REOFFENDING, "2025/26 Q1", as_of=date(2027, 2, 13))["status"] == "late"
+    assert awaited["reason"] == ("Not yet due: expected by 2027-02-13 (no file at "
+                                 "youth/proven-reoffending-2025-26-Q1.xlsx or "
+                                 "youth/proven-reoffending-2025-26-Q1.csv in the drop folder).")
+    assert run(warehouse, REOFFENDING, "2025/26 Q1", as_of=date(2027, 2, 13))["status"] == "awaited"
     after = run(warehouse, REOFFENDING, "2025/26 Q1", as_of=date(2027, 2, 14))
-    assert after["status"] == "unavailable" and "deadline 2027-02-13" in after["reason"]
+    assert after["status"] == "late" and "deadline 2027-02-13" in after["reason"]
     # cohort 2024/25 Q1 ends 2024-06-30: due by 2026-02-13, long past on 2026-11-26
     gone = run(warehouse, REOFFENDING, "2024/25 Q1")
-    assert gone["status"] == "unavailable"
+    assert gone["status"] == "late"
     assert gone["reason"].startswith("Not delivered by the deadline 2026-02-13 (no file at ")
     rows = {(r["period"], r["status"]) for r in warehouse.query(
         "SELECT period, status FROM audit.source_status WHERE source = :s", {"s": REOFFENDING})}
-    assert rows == {("2025/26 Q1", "unavailable"), ("2024/25 Q1", "unavailable")}  # the latest decision per period
+    assert rows == {("2025/26 Q1", "late"), ("2024/25 Q1", "late")}  # the latest decision per period
 
 
-def test_first_time_entrants_available_late_and_unavailable(home, warehouse):
+def test_first_time_entrants_available_awaited_and_late(home, warehouse):
     deliver(home, FTE, "2026/27 Q1", csv_bytes(FTE_HEADER, [(d, "2026/27 Q1", "1") for d in DISTRICTS]))
     assert run(warehouse, FTE, "2026/27 Q1")["status"] == "available"
     # 2026/27 Q2 ends 2026-09-30; due 45 days later, 2026-11-14
-    late = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 14))
-    assert late["status"] == "late"
-    assert late["reason"].endswith("first-time-entrants-2026-27-Q2.csv in the drop folder); due by 2026-11-14.")
+    awaited = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 14))
+    assert awaited["status"] == "awaited"
+    assert awaited["reason"].startswith("Not yet due: expected by 2026-11-14 (no file at ")
+    assert awaited["reason"].endswith("first-time-entrants-2026-27-Q2.csv in the drop folder).")
     gone = run(warehouse, FTE, "2026/27 Q2", as_of=date(2026, 11, 15))
-    assert gone["status"] == "unavailable" and "deadline 2026-11-14" in gone["reason"]
+    assert gone["status"] == "late" and "deadline 2026-11-14" in gone["reason"]
     # a whole financial year asks for its four quarters
     year = ingest.ingest(FTE, "2026/27", as_of=AS_OF, run_id="t", warehouse=warehouse)
     assert [(s["period"], s["status"]) for s in year] == [
-        ("2026/27 Q1", "available"), ("2026/27 Q2", "unavailable"), ("2026/27 Q3", "late"), ("2026/27 Q4", "late")]
+        ("2026/27 Q1", "available"), ("2026/27 Q2", "late"), ("2026/27 Q3", "awaited"), ("2026/27 Q4", "awaited")]
 
 
 def test_a_file_missing_a_district_is_loaded_but_incomplete(home, warehouse):

@@ -39,7 +39,7 @@ WEBHOOK_CONN_ID = "safer_communities_alerts_webhook"
 WEBHOOK_TIMEOUT = 10.0  # seconds; the connection's extra "timeout" overrides it
 SUBJECT_PREFIX = "[Safer Communities]"
 MAX_ERROR_CHARS = 2000
-# Statuses that are a data-quality matter (late / unavailable are availability, reported by the asset).
+# Statuses that are a data-quality matter (awaited / unavailable are availability, reported by the asset; late alerts too).
 QUALITY_STATUSES = ("rejected", "incomplete")
 
 # Failed rules and checks of one run, read back from the audit tables validate() and load() wrote.
@@ -182,7 +182,7 @@ def quality_findings(states: list[dict], *, run_id: str, warehouse: Warehouse) -
         failed += [{"rule": c["check_name"], "severity": "completeness", "count": None}
                    for c in checks if (c["source"], c["period"]) == key]
         if (failed or state.get("rows_quarantined") or state.get("status") in QUALITY_STATUSES
-                or missed_deadline(state.get("status") or "", state.get("reason") or "")):
+                or missed_deadline(state.get("status") or "")):
             findings.append({
                 "source": state["source"], "period": state["period"], "status": state.get("status"),
                 "reason": state.get("reason"), "rows_quarantined": int(state.get("rows_quarantined") or 0),

@@ -4,9 +4,14 @@ Every (source, month) ends with one status and a reason a board member can read:
 
 * ``available``   - arrived, validated, loaded, complete
 * ``incomplete``  - arrived and loaded, but fails a completeness check
-* ``late``        - not arrived, and its delivery deadline has not passed
-* ``unavailable`` - not arrived after the deadline, or a declared outage
+* ``awaited``     - not arrived, and not yet due: its delivery deadline has not passed
+* ``late``        - not arrived by its delivery deadline: the partner has missed it (it is still looked for)
+* ``unavailable`` - a declared outage: the data does not exist for performance reporting
 * ``rejected``    - arrived, failed critical validation; kept in quarantine
+
+A period once loaded (``available`` or ``incomplete``) keeps its status until a different file
+replaces it: a file that vanishes, a failed re-pull or a rejected re-delivery is a warning, never a
+downgrade (see ``safer_communities.ingest``).
 
 The decisions here are pure functions of their inputs; "now" is the Airflow
 run's date, passed in, never read from the clock.
@@ -21,9 +26,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from safer_communities.periods import Month, Period
-    from safer_communities.registry import DistrictCollapse, NoLocationShare, Source
+    from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, Source
 
-STATUSES = ("available", "incomplete", "late", "unavailable", "rejected")
+STATUSES = ("available", "incomplete", "awaited", "late", "unavailable", "rejected")  # from best to worst
+LOADED = ("available", "incomplete")  # the data is in the warehouse
+# How a board paper says each status of data that is not there.
+STATUS_WORDS = {"awaited": "not yet due", "late": "late, its deadline missed", "unavailable": "not available",
+                "rejected": "rejected at validation", "not ingested": "not ingested"}
 MISSED_DEADLINE = "Not delivered by the deadline"
 
 
@@ -61,16 +70,16 @@ def outage_status(source: Source, period: Period) -> Status | None:
 
 
 def missing_status(source: Source, period: Period, as_of: date, why: str) -> Status:
-    """A file that has not arrived is late until its deadline, unavailable after it."""
+    """A file that has not arrived is awaited (not yet due) until its deadline, late after it."""
     due = deadline(source, period)
     if as_of <= due:
-        return Status("late", f"Not delivered yet ({why}); due by {due.isoformat()}.")
-    return Status("unavailable", f"{MISSED_DEADLINE} {due.isoformat()} ({why}).")
+        return Status("awaited", f"Not yet due: expected by {due.isoformat()} ({why}).")
+    return Status("late", f"{MISSED_DEADLINE} {due.isoformat()} ({why}).")
 
 
-def missed_deadline(status: str, reason: str) -> bool:
+def missed_deadline(status: str) -> bool:
     """The status says the file never came by its deadline (not an outage, not yet due)."""
-    return status == "unavailable" and reason.startswith(MISSED_DEADLINE)
+    return status == "late"
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,36 @@ def check_districts_covered(period: Period, missing: list[str]) -> CheckResult:
     if missing:
         return CheckResult("districts_covered", False, f"no row for {', '.join(missing)} in {period}")
     return CheckResult("districts_covered", True, "a row for every district")
+
+
+def check_follow_up_complete(rule: FollowUpComplete, period: Period, starts: dict[date | None, int],
+                             delivered_on: date | None) -> CheckResult:
+    """Every record's follow-up, ``rule.months`` from its start date, had ended by ``delivered_on`` (the run's date
+    when the file was pulled): a record started after the date ``rule.months`` before it is still being followed
+    up, so the file cannot count all its follow-up yet (a month later is the same day, or the month's last: as
+    both engines add an interval). ``starts`` counts the records per start date; a record without one is taken to
+    start on the period's last day, the latest it can."""
+    from safer_communities.periods import add_months
+
+    follow_up = f"the {rule.months}-month follow-up"
+    if delivered_on is None:
+        return CheckResult(rule.check, False, f"{follow_up} cannot be judged: the file's delivery date is not known")
+    cutoff = add_months(delivered_on, -rule.months)  # the last start whose follow-up had ended by then
+    while add_months(cutoff + timedelta(days=1), rule.months) <= delivered_on:  # 31 March + 6 months is 30 September
+        cutoff += timedelta(days=1)
+    total = sum(starts.values())
+    running = sum(n for start, n in starts.items() if start is not None and start > cutoff)
+    undated = starts.get(None, 0) if period.end > cutoff else 0
+    if running + undated:
+        blank = (f"; {undated:,} with no start date, counted as starting on {period.end.isoformat()}, the last day "
+                 f"of {period}" if undated else "")
+        return CheckResult(rule.check, False, f"{follow_up} of {rule.members} after {cutoff.isoformat()} "
+                           f"({running + undated:,} of {total:,}{blank}) runs past the file's date "
+                           f"{delivered_on.isoformat()}")
+    latest = max((start for start in starts if start is not None), default=None)
+    latest_text = f", the latest {latest.isoformat()}" if latest else ""
+    return CheckResult(rule.check, True, f"{follow_up} of {rule.members} ({total:,}{latest_text}) had ended by the "
+                       f"file's date {delivered_on.isoformat()}")
 
 
 def loaded_status(checks: list[CheckResult], rows_loaded: int, rows_quarantined: int, warnings: int) -> Status:

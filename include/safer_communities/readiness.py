@@ -9,7 +9,8 @@ Each of them is
 * ``delivered``: its status is ``available`` or ``incomplete`` (the data is there);
 * ``excused``: a declared outage, or a delivery deadline after the reporting date ("not due
   until ..."): youth re-offending is due 593 days after its quarter, the survey 91 days;
-* ``missing``: ``late``, ``unavailable`` (its deadline missed), ``rejected``, or not ingested.
+* ``missing``: ``awaited`` but due by the reporting date, ``late`` (its deadline missed), ``rejected``,
+  or not ingested.
 
 The quarter is ``complete`` when nothing is missing; otherwise ``in progress`` before its
 reporting date and ``late`` from that day on. :func:`assess` is pure: "now" (``as_of``) is passed

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class NotDelivered(Exception):
-    """The file for a month is not there (yet): the source is late or unavailable."""
+    """The file for a month is not there (yet): the period is awaited or late."""
 
 
 class TransferError(Exception):

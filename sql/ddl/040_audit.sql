@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS audit.source_status (
     decided_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (source, period)
 );
-COMMENT ON TABLE audit.source_status IS 'The current availability of every (source, month): available, incomplete, late, unavailable or rejected, with a reason a board member can read.';
+COMMENT ON TABLE audit.source_status IS 'The current availability of every (source, month): available, incomplete, awaited (not yet due), late (deadline missed), unavailable (declared outage) or rejected, with a reason a board member can read.';
 
 CREATE TABLE IF NOT EXISTS audit.source_status_history (
     source       VARCHAR NOT NULL,

@@ -21,7 +21,7 @@ COMMENT ON COLUMN audit.dashboard_readiness.reporting_date IS 'The day the board
 COMMENT ON COLUMN audit.dashboard_readiness.state IS 'complete (nothing missing), in progress (something missing, before the reporting date) or late (something missing on or after it).';
 COMMENT ON COLUMN audit.dashboard_readiness.delivered IS 'Source periods the dashboard needs that are available or incomplete.';
 COMMENT ON COLUMN audit.dashboard_readiness.excused IS 'Source periods not needed by the reporting date: a declared outage, or a delivery deadline after it.';
-COMMENT ON COLUMN audit.dashboard_readiness.missing IS 'Source periods late, unavailable (deadline missed), rejected or never ingested.';
+COMMENT ON COLUMN audit.dashboard_readiness.missing IS 'Source periods awaited but due by the reporting date, late (deadline missed), rejected or never ingested.';
 COMMENT ON COLUMN audit.dashboard_readiness.missing_detail IS 'Each missing source period: "<source> <period>: <status> - <reason>", separated by " | ".';
 COMMENT ON COLUMN audit.dashboard_readiness.excused_detail IS 'Each excused source period: "<source> <period>: <status> - <why it is excused>", separated by " | ".';
 COMMENT ON COLUMN audit.dashboard_readiness.as_of IS 'The date the check judged by (the Airflow run''s date), never the clock.';
