@@ -58,6 +58,15 @@ def _broken(tmp_path, mutate):
         (lambda d: d["priorities"][4].pop("no_measures"), "must say why"),
         (lambda d: d["priorities"][0]["indicators"].append(d["priorities"][0]["indicators"][0]),
          "declared twice: ['total_recorded_crime']"),
+        # the MARAC repeat rate's look-back
+        (lambda d: d["priorities"][2]["indicators"][1]["look_back"].update(months=0),
+         "priorities.2.indicators.1.look_back.months: Input should be greater than or equal to 1"),
+        (lambda d: d["priorities"][2]["indicators"][1]["look_back"].update(sources=["marac"]),
+         "indicator 'marac_repeat_rate': look_back.sources names unknown sources ['marac']"),
+        (lambda d: d["priorities"][2]["indicators"][1]["look_back"].pop("what"),
+         "priorities.2.indicators.1.look_back.what: Field required"),
+        (lambda d: d["priorities"][2]["indicators"][1]["look_back"].update(month=12),
+         "priorities.2.indicators.1.look_back.month: Extra inputs are not permitted"),
     ],
 )
 def test_catalogue_errors_name_the_indicator_and_field(tmp_path, mutate, message):

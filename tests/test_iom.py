@@ -143,6 +143,64 @@ def test_optional_dates_may_be_left_out_and_a_start_outside_the_year_is_a_warnin
     assert warning[0]["severity"] == "warning" and json.loads(warning[0]["unexpected_lines"]) == [8]
 
 
+@pytest.mark.parametrize(("delivered", "status", "reason"), [
+    # adopted 2 April 2014 to 31 March 2015: the last follow-up ends on 31 March 2016
+    (date(2015, 9, 17), "incomplete", "Incomplete: the 12-month follow-up of offenders adopted after 2014-09-17 "
+                                      "(3 of 6) runs past the file's date 2015-09-17."),
+    (date(2016, 3, 30), "incomplete", "Incomplete: the 12-month follow-up of offenders adopted after 2015-03-30 "
+                                      "(1 of 6) runs past the file's date 2016-03-30."),
+    (date(2016, 3, 31), "available", "Loaded 6 rows."),
+])
+def test_a_cohort_delivered_before_its_follow_up_ends_is_incomplete(home, warehouse, key, delivered, status, reason):
+    deliver(home, "2014/15", xlsx_bytes(HEADER, COHORTS["2014/15"], sheet="IOM cohort"), "xlsx")
+    outcome = run(warehouse, "2014/15", as_of=delivered)
+    assert (outcome["status"], outcome["reason"]) == (status, reason)
+    check = warehouse.query("SELECT check_name, passed, detail FROM audit.completeness_result WHERE period = '2014/15'")
+    assert [(c["check_name"], bool(c["passed"])) for c in check] == [("follow_up_complete", status == "available")]
+    if status == "available":
+        assert check[0]["detail"] == ("the 12-month follow-up of offenders adopted (6, the latest 2015-03-31) had "
+                                      "ended by the file's date 2016-03-31")
+
+
+def test_a_start_date_left_out_counts_as_the_cohort_years_last_day(home, warehouse, key):
+    rows = [r[:5] for r in COHORTS["2013/14"]]
+    deliver(home, "2013/14", csv_bytes(NO_DATES, rows))
+    outcome = run(warehouse, "2013/14", as_of=date(2014, 9, 17))
+    assert outcome["status"] == "incomplete"
+    assert "the 12-month follow-up of offenders adopted after 2013-09-17 (6 of 6; 6 with no start date, counted as " \
+           "starting on 2014-03-31, the last day of 2013/14) runs past the file's date 2014-09-17" in outcome["reason"]
+    # the same file pulled again later is the same early extract: it stays incomplete
+    assert run(warehouse, "2013/14", as_of=date(2015, 3, 31))["status"] == "incomplete"
+    # a refreshed extract delivered once the year's follow-up is over is complete
+    deliver(home, "2013/14", xlsx_bytes(NO_DATES, rows, sheet="IOM cohort"), "xlsx")
+    assert run(warehouse, "2013/14", as_of=date(2015, 3, 31))["status"] == "available"
+
+
+@pytest.mark.parametrize(("completeness", "status"), [
+    ([{"check": "follow_up_complete", "column": "start_date", "months": 12}], "incomplete"),
+    ([{"check": "follow_up_complete", "column": "start_date", "months": 6}], "available"),
+    ([], "available"),
+])
+def test_the_follow_up_check_is_the_registrys(home, warehouse, key, tmp_path, monkeypatch, completeness, status):
+    """The same file on the same day: followed up for 12 months after adoption, 2 offenders are still being
+    followed up on 1 October 2015; for 6 months, none; without the check, it is not judged."""
+    import yaml
+
+    from safer_communities.settings import CONFIG_DIR
+
+    document = yaml.safe_load((CONFIG_DIR / "sources" / "probation.yaml").read_text(encoding="utf-8"))
+    document["sources"][SOURCE]["completeness"] = completeness
+    registry = tmp_path / "probation.yaml"
+    registry.write_text(yaml.safe_dump(document), encoding="utf-8")
+    monkeypatch.setenv("SAFER_COMMUNITIES_REGISTRY", str(registry))
+    deliver(home, "2014/15", csv_bytes(HEADER, COHORTS["2014/15"]))
+    outcome = run(warehouse, "2014/15", as_of=date(2015, 10, 1))
+    assert outcome["status"] == status
+    if status == "incomplete":
+        assert outcome["reason"] == ("Incomplete: the 12-month follow-up of records starting after 2014-10-01 (2 of 6) "
+                                     "runs past the file's date 2015-10-01.")  # no members declared: the default
+
+
 def test_a_file_without_dates_loads_without_a_warning(home, warehouse, key):
     deliver(home, "2013/14", csv_bytes(NO_DATES, [r[:5] for r in COHORTS["2013/14"]]))
     assert run(warehouse, "2013/14")["reason"] == "Loaded 6 rows."
@@ -213,19 +271,19 @@ def test_statuses_late_unavailable_available_without_a_declared_outage(home, war
     assert [s["period"] for s in ingest.plan(SOURCE, "2015/16 Q1")] == ["2015/16"]  # annual: the financial year
     deliver(home, "2014/15", xlsx_bytes(HEADER, COHORTS["2014/15"], sheet="IOM cohort"), "xlsx")
     assert run(warehouse, "2014/15") == {"source": SOURCE, "period": "2014/15", "status": "available",
-                                         "reason": "Loaded 6 rows."}
+                                         "reason": "Loaded 6 rows.", "changed": True, "notices": []}
     # the cohort year in progress: due 91 days after 31 March 2027
-    late = run(warehouse, "2026/27")
-    assert late["status"] == "late" and late["reason"].endswith("due by 2027-06-30.")
-    assert "probation/iom-cohort-2026-27.xlsx or " in late["reason"]
+    awaited = run(warehouse, "2026/27")
+    assert awaited["status"] == "awaited" and awaited["reason"].startswith("Not yet due: expected by 2027-06-30")
+    assert "probation/iom-cohort-2026-27.xlsx or " in awaited["reason"]
     gone = run(warehouse, "2025/26")
-    assert gone["status"] == "unavailable" and "deadline 2026-06-30" in gone["reason"]
+    assert gone["status"] == "late" and "deadline 2026-06-30" in gone["reason"]
     # the last day before the deadline passes, and the day after
-    assert run(warehouse, "2025/26", as_of=date(2026, 6, 30))["status"] == "late"
-    assert run(warehouse, "2025/26", as_of=date(2026, 7, 1))["status"] == "unavailable"
+    assert run(warehouse, "2025/26", as_of=date(2026, 6, 30))["status"] == "awaited"
+    assert run(warehouse, "2025/26", as_of=date(2026, 7, 1))["status"] == "late"
     current = {(r["period"], r["status"]) for r in warehouse.query(
         "SELECT period, status FROM audit.source_status WHERE source = :s", {"s": SOURCE})}
-    assert current == {("2014/15", "available"), ("2026/27", "late"), ("2025/26", "unavailable")}
+    assert current == {("2014/15", "available"), ("2026/27", "awaited"), ("2025/26", "late")}
 
 
 def test_reloading_a_cohort_replaces_its_slice_and_a_rejected_file_keeps_it(home, warehouse, key):
@@ -255,8 +313,9 @@ def test_reloading_a_cohort_replaces_its_slice_and_a_rejected_file_keeps_it(home
                         ("staging", "2014/15"): 5}
     # a wrong file afterwards is rejected and the loaded slice stays
     deliver(home, "2014/15", csv_bytes(HEADER, COHORTS["2013/14"]))
-    rejected = run(warehouse, "2014/15")
-    assert rejected["status"] == "rejected" and "(5 rows) is kept." in rejected["reason"]
+    rejected = run(warehouse, "2014/15")  # the slice and its status stand; the rejection is a notice
+    assert (rejected["status"], rejected["reason"], rejected["changed"]) == ("available", "Loaded 5 rows.", False)
+    assert "was rejected" in rejected["notices"][0] and "(5 rows) is kept." in rejected["notices"][0]
     assert counts()[("core", "2014/15")] == 5
 
 

@@ -11,11 +11,13 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from safer_communities import ingest
+from safer_communities import dashboard, ingest
+from safer_communities.indicators import load_catalogue
+from safer_communities.periods import Quarter, add_months
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
@@ -89,16 +91,82 @@ def test_repeats_and_repeat_rate_match_the_hand_computed_answer(home, warehouse,
     assert (int(q4["n"]), int(q4["r"])) == (3, 1)
 
 
+def test_the_repeat_window_in_the_warehouse_is_the_catalogues_look_back(warehouse):
+    """core.marac_referral_repeat (sql/ddl/050_marac.sql) finds repeats over as many months as the catalogue's
+    look-back says the dashboard must have loaded: change one, and this fails until the other follows."""
+    from sqlalchemy import text
+
+    months = next(i for i in load_catalogue().indicators if i.id == "marac_repeat_rate").look_back.months
+    first = date(2014, 5, 31)
+    referrals = {  # case ref -> (victim, date, a repeat?)
+        "A1": ("A", first, False), "A2": ("A", add_months(first, months), True),  # on the last day of the window
+        "B1": ("B", first, False), "B2": ("B", add_months(first, months) + timedelta(days=1), False),  # a day past
+        "C1": ("C", first, False), "C2": ("C", add_months(first, months - 1), True),
+    }
+    with warehouse.begin() as connection:
+        for case, (victim, day, _) in referrals.items():
+            connection.execute(text(
+                "INSERT INTO core.fact_marac_referral (source, period, case_ref, referral_date, victim_pseudonym, "
+                "district_code, load_batch_id) VALUES (:s, :p, :c, :d, :v, 'E07000130', 'b')"),
+                {"s": SOURCE, "p": str(Quarter(day.year if day.month > 3 else day.year - 1, 1)), "c": case, "d": day,
+                 "v": victim})
+    found = {r["case_ref"]: bool(r["is_repeat"]) for r in
+             warehouse.query("SELECT case_ref, is_repeat FROM core.marac_referral_repeat")}
+    assert found == {case: repeat for case, (_, _, repeat) in referrals.items()}
+
+
+def repeat_rate_rows(warehouse, quarter: str) -> tuple[dict, dict[str, dict]]:
+    """The county's repeat-rate row of a computed quarter, and its monthly series by month."""
+    rows = warehouse.query("SELECT status, status_reason, value, on_track, on_track_reason FROM "
+                           "mart.dashboard_quarterly WHERE quarter_label = :q AND area_code = 'E10000018' "
+                           "AND indicator_id = 'marac_repeat_rate'", {"q": quarter})
+    months = warehouse.query("SELECT month_start, status, status_reason FROM mart.dashboard_monthly "
+                             "WHERE quarter_label = :q AND area_code = 'E10000018' "
+                             "AND indicator_id = 'marac_repeat_rate'", {"q": quarter})
+    return rows[0], {str(m["month_start"])[:7]: m for m in months}
+
+
+def test_the_repeat_rate_is_incomplete_until_a_year_of_referrals_is_loaded(home, warehouse, key):
+    """Referrals are loaded from 2014/15 Q1: repeats before April 2015 look back over months not loaded."""
+    deliver_all(home)
+    ingest_all(warehouse)
+    for quarter in ("2014/15 Q1", "2014/15 Q4", "2015/16 Q1"):
+        dashboard.compute(warehouse, Quarter.parse(quarter), run_id="t", export_dir=home / "exports")
+
+    def understated(quarters: str) -> str:
+        return ("Repeat referrals look back 12 months; marac_referrals data are loaded only from 2014/15 Q1, so "
+                f"repeat referrals in {quarters} may be understated.")
+
+    first, _ = repeat_rate_rows(warehouse, "2014/15 Q1")  # the first quarter of data: nothing to look back on
+    assert (first["status"], first["status_reason"]) == ("incomplete", understated("2014/15 Q1"))
+    assert first["value"] == 0 and first["on_track"] == "grey"  # shown (no repeat can be found yet), not judged
+    assert first["on_track_reason"] == f"data incomplete: {understated('2014/15 Q1')}"
+    year_end, _ = repeat_rate_rows(warehouse, "2014/15 Q4")  # January-March 2015 look back to January 2014
+    assert (year_end["status"], year_end["status_reason"]) == ("incomplete", understated("2014/15 Q4"))
+    # its year to date also holds 2014/15 Q3, itself incomplete: both caveats are given
+    assert year_end["on_track_reason"] == ("data incomplete: Incomplete: no records dated in 2014-10, 2014-11 of "
+                                           f"2014/15 Q3. {understated('2014/15 Q1 to 2014/15 Q4')}")
+    covered, months = repeat_rate_rows(warehouse, "2015/16 Q1")  # April-June 2015 look back to April 2014
+    assert (covered["status"], covered["value"]) == ("available", 50.0)  # 3 repeats of 6, as hand-computed above
+    assert {month: m["status"] for month, m in months.items()} == {
+        "2015-01": "incomplete", "2015-02": "incomplete", "2015-03": "incomplete",
+        "2015-04": "available", "2015-05": "available", "2015-06": "available"}
+    assert months["2015-02"]["status_reason"] == understated("2014/15 Q4")
+    referrals = warehouse.query("SELECT status FROM mart.dashboard_quarterly WHERE quarter_label = '2014/15 Q1' "
+                                "AND area_code = 'E10000018' AND indicator_id = 'marac_referrals'")
+    assert referrals == [{"status": "available"}]  # the referrals themselves look back on nothing
+
+
 def test_a_quarter_missing_a_month_is_incomplete_and_missing_files_are_late(home, warehouse, key):
     deliver_all(home)
     statuses = {s["period"]: s for s in ingest_all(warehouse)}
     assert statuses["2014/15 Q3"]["status"] == "incomplete"
     assert "no records dated in 2014-10, 2014-11 of 2014/15 Q3" in statuses["2014/15 Q3"]["reason"]
     assert {statuses[q]["status"] for q in ("2014/15 Q1", "2014/15 Q2", "2014/15 Q4")} == {"available"}
-    late = ingest.ingest(SOURCE, "2026/27 Q3", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
-    assert late["status"] == "late" and "due by 2027-01-30" in late["reason"]  # 30 days after 31 December
+    awaited = ingest.ingest(SOURCE, "2026/27 Q3", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
+    assert awaited["status"] == "awaited" and "expected by 2027-01-30" in awaited["reason"]  # 30 days after 31 Dec
     gone = ingest.ingest(SOURCE, "2025/26 Q1", as_of=AS_OF, run_id="t", warehouse=warehouse)[0]
-    assert gone["status"] == "unavailable" and "deadline 2025-07-30" in gone["reason"]
+    assert gone["status"] == "late" and "deadline 2025-07-30" in gone["reason"]
 
 
 def test_no_raw_victim_reference_reaches_the_warehouse_logs_or_xcom(home, warehouse, key, caplog):

@@ -65,3 +65,40 @@ def test_a_source_declared_in_two_files_is_an_error(tmp_path):
         (folder / name).write_text((REGISTRY_PATH / "police.yaml").read_text())
     with pytest.raises(RegistryError, match="b.yaml: source 'police_street_crime' is declared twice"):
         load_registry(folder)
+
+
+def _probation(tmp_path: Path, **check) -> Path:
+    document = yaml.safe_load((REGISTRY_PATH / "probation.yaml").read_text())
+    document["sources"]["iom_cohort"]["completeness"] = [check]
+    path = tmp_path / "probation.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_the_iom_cohort_declares_its_follow_up_check():
+    (rule,) = load_registry()["iom_cohort"].completeness
+    assert (rule.check, rule.column, rule.months, rule.members) == (
+        "follow_up_complete", "start_date", 12, "offenders adopted")
+
+
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        ({"check": "follow_up_complete", "column": "start_date", "months": 0},
+         "completeness.0.follow_up_complete.months: Input should be greater than or equal to 1"),
+        ({"check": "follow_up_complete", "column": "start_date"},
+         "completeness.0.follow_up_complete.months: Field required"),
+        ({"check": "follow_up_complete", "column": "start_date", "months": 12, "days": 3},
+         "completeness.0.follow_up_complete.days: Extra inputs are not permitted"),
+        ({"check": "follow_up_complete", "column": "baseline_offences", "months": 12},
+         "completeness.0.column: follow_up_complete needs a date field of contract iom_cohort "
+         "(['start_date', 'exit_date']), not 'baseline_offences'"),
+        ({"check": "follow_up_completed", "column": "start_date", "months": 12}, "completeness.0: Input tag"),
+    ],
+)
+def test_a_bad_follow_up_check_names_the_source_and_field(tmp_path, check, message):
+    path = _probation(tmp_path, **check)
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert f"{path}: source 'iom_cohort'" in str(error.value)
+    assert message in str(error.value)

@@ -131,7 +131,8 @@ def test_trend_uses_the_population_offset():
 
 @pytest.mark.parametrize(
     ("counts", "complete"),
-    [([100, 90, 80, 70, 60, None], True), ([100, 90, 80, 70, 60], True), ([100, 90, 80, 70, 60, 50], False)],
+    [([100, 90, 80, 70, 60, None], True), ([100, 90, 80, 70, 60], True), ([100, 90, 80, 70, 60, 50], False),
+     ([0, 0, 0, 0, 0, 2], True)],  # a district's only events in the last month: no finite slope, no error
 )
 def test_trend_cannot_be_calculated_without_six_complete_months(counts, complete):
     from safer_communities.statistics import trend

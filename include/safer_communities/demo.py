@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safer_communities.periods import FinancialYear, Month, Quarter, month_range
+from safer_communities.periods import FinancialYear, Month, Quarter, add_months, month_range
 from safer_communities.settings import REFERENCE_DIR
 
 if TYPE_CHECKING:
@@ -145,12 +145,6 @@ FIXED_TIMESTAMP = (2015, 9, 17, 0, 0, 0)  # stamped into .xlsx files so they are
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the month's end (as both engines add an interval)."""
-    target = Month.of(day).shift(months)
-    return date(target.year, target.month, min(day.day, monthrange(target.year, target.month)[1]))
-
 
 def quarters(first: Quarter, last: Quarter) -> list[Quarter]:
     found, months = [], month_range(first.months[0], last.months[-1])

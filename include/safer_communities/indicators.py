@@ -70,6 +70,16 @@ class SmallNumbers(Strict):
     offence_margin: int = Field(5, ge=1)  # a small group's offences stay uncertain by at least this many
 
 
+class LookBack(Strict):
+    """A figure whose records look back in time (a MARAC repeat: the same victim referred in the 12 months
+    before): over months the named sources have no data for in the ``months`` before, it is understated, so
+    ``incomplete`` with a reason that says so (``dashboard.availability``)."""
+
+    months: int = Field(ge=1, le=120)
+    sources: list[str] = Field(min_length=1)
+    what: str = Field(min_length=1)  # what looks back, in the reason: "repeat referrals"
+
+
 class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
@@ -83,6 +93,7 @@ class Indicator(Strict):
     counts: Counts | None = None  # person-level: the counts behind the figure
     interval: Literal["poisson", "wilson", "reduction"] | None = None  # default: wilson for percent, else poisson
     targets: dict[str, Target] = {}
+    look_back: LookBack | None = None  # its figures need the sources' data over months before their own
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
@@ -145,6 +156,11 @@ def load_catalogue(path: Path = CATALOGUE_PATH, sources: set[str] | None = None)
         unknown = [source for source in indicator.sources if source not in sources]
         if unknown:
             raise CatalogueError(f"{path}: indicator {indicator.id!r} names unknown sources {unknown}")
+        unknown = [source for source in (indicator.look_back.sources if indicator.look_back else [])
+                   if source not in sources]
+        if unknown:
+            raise CatalogueError(f"{path}: indicator {indicator.id!r}: look_back.sources names unknown sources "
+                                 f"{unknown}")
     return catalogue
 
 

@@ -219,6 +219,15 @@ def previous(period: Period) -> Period:
     return FinancialYear(period.fy_start - 1)
 
 
+def following(period: Period) -> Period:
+    """The period of the same kind just after."""
+    if isinstance(period, Month):
+        return period.shift(1)
+    if isinstance(period, Quarter):
+        return period.months[-1].shift(1).quarter
+    return FinancialYear(period.fy_start + 1)
+
+
 def periods_for(cadence: str, text: str) -> list[Period]:
     """The periods a source of this cadence delivers for a requested month, quarter or year.
 
@@ -244,6 +253,13 @@ def month_range(first: Month, last: Month) -> list[Month]:
     return months
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (earlier when negative), clamped to the month's end (as both engines add an
+    interval: 31 January + 1 month is 28 February)."""
+    target = Month.of(day).shift(months)
+    return date(target.year, target.month, min(day.day, target.end.day))
+
+
 def quarters_in(text: str) -> list[Quarter]:
     """The financial-year quarters a period touches, or those of a range ``FIRST..LAST`` (any periods)."""
     first, _, last = text.partition("..")
@@ -253,17 +269,3 @@ def quarters_in(text: str) -> list[Quarter]:
         if not months:
             raise PeriodError(f"{text!r}: the range ends before it starts")
     return sorted({month.quarter for month in months})
-
-
-def dashboard_quarters(period: str, as_of: date) -> list[Quarter]:
-    """The dashboard quarters a source's period feeds, among those ended before ``as_of``.
-
-    A month or a quarter: its own quarter. A financial year (an annual cohort): the
-    quarters of the following year, whose dashboards show that cohort.
-    """
-    found = parse_any(period)
-    if isinstance(found, FinancialYear):
-        quarters = FinancialYear(found.fy_start + 1).quarters
-    else:
-        quarters = (found.months[0].quarter,)
-    return [quarter for quarter in quarters if quarter.end < as_of]

@@ -74,6 +74,16 @@ class DistrictsCovered(Strict):
     column: str
 
 
+class FollowUpComplete(Strict):
+    """Every record's follow-up (``months`` from its start date in ``column``) had ended by the day the file was
+    delivered: a cohort file sent earlier counts only part of its follow-up, so it is incomplete."""
+
+    check: Literal["follow_up_complete"]
+    column: str
+    months: int = Field(ge=1, le=120)
+    members: str = Field("records starting", min_length=1)  # who started, in the reason: "offenders adopted"
+
+
 class Outage(Strict):
     first: str
     last: str
@@ -109,7 +119,8 @@ class Source(Strict):
     deadline_days_after_period_end: int = Field(ge=0)
     parameters: dict[str, str] = {}
     completeness: list[
-        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered | DistrictsCovered, Field(discriminator="check")]
+        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered | DistrictsCovered | FollowUpComplete,
+                  Field(discriminator="check")]
     ] = []
     outages: list[Outage] = []
 
@@ -125,6 +136,15 @@ class Source(Strict):
             raise ValueError("transport.location needs {ext} when more than one format is accepted")
         if not (CONTRACTS_DIR / f"{self.contract}.yaml").is_file():
             raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
+        for number, rule in enumerate(self.completeness):
+            if isinstance(rule, FollowUpComplete):  # a date column of the contract
+                from safer_communities.contracts import load_contract
+
+                contract = load_contract(self.contract)
+                dates = [c.field for c in contract.columns if c.type == "date"]
+                if rule.column not in dates:
+                    raise ValueError(f"completeness.{number}.column: {rule.check} needs a date field of contract "
+                                     f"{self.contract} ({dates}), not {rule.column!r}")
         return self
 
     def outage_for(self, period: Period) -> Outage | None:

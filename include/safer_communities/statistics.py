@@ -153,7 +153,8 @@ def trend(
     ``confidence``. Returns ``improving`` / ``worsening`` (polarity ``low`` or
     ``high`` is good), ``increasing`` / ``decreasing`` (polarity ``none``),
     ``no significant change``, or ``cannot be calculated`` (not six complete
-    months, or a month flagged incomplete).
+    months, a month flagged incomplete, or no finite slope to test: every event
+    in the last month, say).
     """
     if polarity not in ("low", "high", "none"):
         raise ValueError(f"polarity must be low, high or none, got {polarity!r}")
@@ -161,7 +162,12 @@ def trend(
         return "cannot be calculated"
     if sum(counts) == 0:
         return "no significant change"
-    slope, wald = poisson_trend(counts, populations)
+    import numpy as np
+
+    try:
+        slope, wald = poisson_trend(counts, populations)
+    except np.linalg.LinAlgError:  # the fit diverges (0, 0, 0, 0, 0, 2): the Wald test has nothing to test
+        return "cannot be calculated"
     if wald < z_value(confidence) ** 2:  # the 1-df chi-square critical value is z squared
         return "no significant change"
     if polarity == "none":
