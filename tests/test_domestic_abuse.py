@@ -67,7 +67,8 @@ def test_monthly_referrals_per_district_match_the_hand_count(home, warehouse):
 
 def test_a_month_not_delivered_is_awaited_until_30_days_after_it_then_late(home, warehouse):
     awaited = run(warehouse, "2026-10")[0]
-    assert awaited == {"source": SOURCE, "period": "2026-10", "status": "awaited", "reason": awaited["reason"]}
+    assert awaited == {"source": SOURCE, "period": "2026-10", "status": "awaited", "reason": awaited["reason"],
+                       "changed": True, "notices": []}
     assert "expected by 2026-11-30" in awaited["reason"] and "da-referrals-2026-10.xlsx" in awaited["reason"]
     gone = run(warehouse, "2026-09")[0]
     assert gone["status"] == "late" and "deadline 2026-10-30" in gone["reason"]

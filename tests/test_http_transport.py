@@ -362,3 +362,24 @@ def test_connection_port_is_used_when_the_host_carries_its_scheme(police_http, t
     assert fetched.origin == police_http.base_url + FILE_PATH
     assert destination.read_bytes() == JANUARY
     assert len(police_http.requests_for(FILE_PATH)) == 1
+
+
+@pytest.mark.parametrize("failure", [Reply(500, b"oops\n"), january_file(truncate_at=len(JANUARY) // 2)],
+                         ids=["server-error", "truncated"])
+def test_a_failed_re_pull_of_a_loaded_month_is_a_notice_not_a_downgrade(police_http, home, warehouse, failure):
+    """January loaded; the monthly run looks at it again and the download fails: the run goes on, the slice and
+    its status stand, and the failure is a recorded notice (and an alert), not 'awaited' or 'late'."""
+    police_http.set(FILE_PATH, january_file())
+    loaded = run(BEFORE_DEADLINE, warehouse)
+    assert loaded[0]["status"] == "available"
+    police_http.set(FILE_PATH, failure)
+
+    (again,) = run(AFTER_DEADLINE, warehouse, run_id="test-run-2")  # no TransferError: nothing to retry
+
+    assert (again["status"], again["reason"], again["changed"]) == ("available", loaded[0]["reason"], False)
+    (notice,) = again["notices"]
+    assert notice.startswith(f"Re-pull failed (GET {police_http.base_url}/{FILE_PATH.lstrip('/')}")
+    assert notice.endswith(f"the slice loaded from file {JANUARY_SHA256[:12]} and its status 'available' are kept.")
+    assert staging_rows(warehouse) == JANUARY_ROWS
+    assert [r["status"] for r in warehouse.query("SELECT status FROM audit.source_status_history")] == ["available"]
+    assert [r["notice"] for r in warehouse.query("SELECT notice FROM audit.delivery_notice")] == [notice]

@@ -37,16 +37,19 @@ def run_january(warehouse) -> dict:
 
 def test_loading_the_same_month_three_times_leaves_one_slice(home, warehouse):
     drop_police(home, "2020-01")
-    assert run_january(warehouse)["status"] == "available"
+    loaded = run_january(warehouse)
+    assert (loaded["status"], loaded["changed"]) == ("available", True)
     first = slice_fingerprint(warehouse)
-    for _ in range(2):
-        assert run_january(warehouse)["status"] == "available"
+    for _ in range(2):  # the identical file again: nothing validated, loaded or recorded again
+        again = run_january(warehouse)
+        assert (again["status"], again["reason"], again["changed"]) == ("available", loaded["reason"], False)
         assert slice_fingerprint(warehouse) == first
     assert first["staging"][0] == 8852
     pulled = warehouse.query("SELECT sha256, pull_count FROM audit.pulled_file")
     expected_sha = hashlib.sha256((home / "drop/police/2020-01-leicestershire-street.csv").read_bytes()).hexdigest()
     assert pulled == [{"sha256": expected_sha, "pull_count": 3}]
-    assert warehouse.query("SELECT COUNT(*) AS n FROM audit.load_batch")[0]["n"] == 3
+    assert warehouse.query("SELECT COUNT(*) AS n FROM audit.load_batch")[0]["n"] == 1
+    assert warehouse.query("SELECT COUNT(*) AS n FROM audit.source_status_history")[0]["n"] == 1
     batches = warehouse.query("SELECT DISTINCT load_batch_id FROM staging.police_street")
     latest = warehouse.query("SELECT load_batch_id FROM audit.load_batch ORDER BY loaded_at DESC LIMIT 1")
     assert batches == latest
@@ -77,11 +80,18 @@ def test_a_corrected_file_after_a_rejected_one_leaves_one_correct_slice(home, ma
         history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
         assert [r["status"] for r in history] == ["rejected", "available"]
 
-        # a bad re-delivery after a good load leaves the good slice, and says so
+        # a bad re-delivery after a good load leaves the good slice and its status, and says so
         drop_police(home, "2020-01", good.replace(b",2020-01,", b",2019-12,", 5))
         again = run_january(warehouse)
-        assert again["status"] == "rejected" and "(8,852 rows) is kept" in again["reason"]
+        assert (again["status"], again["changed"]) == ("available", False)
+        (notice,) = again["notices"]
+        assert notice.startswith("A new file (2020-01-leicestershire-street.csv, sha256 ")
+        assert "month_is_period" in notice and "(8,852 rows) is kept" in notice
+        assert notice.endswith("and its status 'available' are kept.")
         assert slice_fingerprint(warehouse) == expected
+        history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
+        assert [r["status"] for r in history] == ["rejected", "available"]  # no downgrade recorded
+        assert [r["notice"] for r in warehouse.query("SELECT notice FROM audit.delivery_notice")] == [notice]
 
 
 def test_a_corrected_file_after_one_with_quarantined_rows_replaces_the_slice(home, warehouse):

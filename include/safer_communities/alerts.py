@@ -79,6 +79,8 @@ class Alert:
             lines += ["", f"{finding['source']} {finding['period']}: {finding['status']} - {finding['reason']}"]
             if finding["rows_quarantined"]:
                 lines.append(f"  {finding['rows_quarantined']:,} rows quarantined (audit.quarantine)")
+            for notice in finding.get("notices") or ():
+                lines.append(f"  notice: {notice}")
             for rule in finding["rules"]:
                 if rule["severity"] == "completeness":
                     lines.append(f"  check {rule['rule']} failed")
@@ -181,12 +183,14 @@ def quality_findings(states: list[dict], *, run_id: str, warehouse: Warehouse) -
                   for r in rules if (r["source"], r["period"]) == key]
         failed += [{"rule": c["check_name"], "severity": "completeness", "count": None}
                    for c in checks if (c["source"], c["period"]) == key]
-        if (failed or state.get("rows_quarantined") or state.get("status") in QUALITY_STATUSES
-                or missed_deadline(state.get("status") or "")):
+        kept = state.get("kept")  # a period whose loaded data stands: only its notices are news
+        if (state.get("notices") or not kept and (
+                failed or state.get("rows_quarantined") or state.get("status") in QUALITY_STATUSES
+                or missed_deadline(state.get("status") or ""))):
             findings.append({
                 "source": state["source"], "period": state["period"], "status": state.get("status"),
-                "reason": state.get("reason"), "rows_quarantined": int(state.get("rows_quarantined") or 0),
-                "rules": failed,
+                "reason": state.get("reason"), "rows_quarantined": 0 if kept else int(state.get("rows_quarantined") or 0),
+                "rules": [] if kept else failed, "notices": list(state.get("notices") or ()),
             })
     return findings
 

@@ -10,6 +10,13 @@ whose status is decided early (a declared outage, a file not delivered, a
 rejected file) is carried through the later steps untouched and still gets its
 status recorded: an unavailable period is a successful run. Sources differ only
 by what the registry and their contract declare.
+
+A period once loaded keeps its slice and its status until a different file
+(a new sha256) replaces it: a file that vanished, a re-pull that failed or a
+re-delivery that was rejected is a notice (``audit.delivery_notice``, and an
+alert), never a downgrade; an identical file is not reloaded. One writer at a
+time per (source, period) (``Warehouse.exclusive``), and a slice commits with its
+load batch, completeness results, status and status history in one transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from safer_communities.periods import Month, Period, parse_any, periods_for
 from safer_communities.registry import (
     DistrictCollapse,
     DistrictsCovered,
+    FollowUpComplete,
     MonthsCovered,
     NoLocationShare,
     Source,
@@ -50,6 +58,7 @@ class PeriodState:
     reason: str | None = None
     sha256: str | None = None
     original_name: str | None = None
+    delivered_on: str | None = None  # the run's date when the file was pulled (ISO), never the wall clock
     landing_path: str | None = None
     validated_path: str | None = None
     load_batch_id: str | None = None
@@ -57,6 +66,9 @@ class PeriodState:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # about the delivery; recorded in audit.delivery_notice
+    kept: bool = False  # the status already recorded stands: nothing is written, nothing recomputed
+    recorded: bool = False  # the status was committed with the slice (load)
 
     @property
     def span(self) -> Period:
@@ -70,6 +82,29 @@ class PeriodState:
     def decide(self, status: Status) -> None:
         self.status, self.reason = status.status, status.reason
         log.info("%s %s: %s - %s", self.source, self.period, status.status, status.reason)
+
+    def keep(self, current: dict, notice: str | None = None) -> None:
+        """Leave the period as the warehouse has it (its current status, slice and file), noting why."""
+        self.status, self.reason, self.kept = current["status"], current["reason"], True
+        if notice:
+            self.notices.append(notice)
+            log.warning("%s %s: %s", self.source, self.period, notice)
+
+
+def current_status(connection, source: str, period: str) -> dict | None:
+    """The (source, period)'s recorded status, reason and file, or None if none was ever decided."""
+    rows = query(connection, AUDIT_SQL / "current_status.sql", {"source": source, "period": period})
+    return rows[0] if rows else None
+
+
+def _kept_slice(current: dict) -> str:
+    return (f"the slice loaded from file {(current['file_sha256'] or '')[:12]} and its status "
+            f"'{current['status']}' are kept")
+
+
+def slice_lock(state: PeriodState) -> str:
+    """The lock every writer of a (source, period) slice holds (see ``Warehouse.exclusive``)."""
+    return f"slice:{state.source}:{state.period}"
 
 
 def _states(states: list[dict]) -> list[PeriodState]:
@@ -129,6 +164,9 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
     """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
     result = _states(states)
     for state, source in _open_periods(result):
+        with warehouse.begin() as connection:
+            current = current_status(connection, state.source, state.period)
+        loaded = current is not None and current["status"] in availability.LOADED
         part = landing.incoming(state.source, state.span.slug)
         try:
             fetched = transport_for(source).fetch(state.span, part)
@@ -138,14 +176,24 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
             continue
         except TransferError as error:
             part.unlink(missing_ok=True)
+            if loaded:  # the loaded slice stands; the run goes on with the other periods
+                state.keep(current, f"Re-pull failed ({error}); {_kept_slice(current)}.")
+                continue
             state.decide(availability.missing_status(source, state.span, as_of, f"download failed: {error}"))
             record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
             raise
+        state.notices.extend(fetched.notices)
         landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix,
                               sheet=load_contract(source.contract).sheet)
         state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
+        state.delivered_on = as_of.isoformat()
         if landed.already_landed:
             log.info("%s %s: identical to a file landed before (sha256 %s)", state.source, state.period, landed.sha256)
+        if current and current["file_sha256"] == landed.sha256 and current["status"] in (*availability.LOADED,
+                                                                                          "rejected"):
+            state.keep(current)  # the same bytes were loaded (or rejected) already: nothing to do again
+            log.info("%s %s: the file is the one its status is about (sha256 %s); not loaded again",
+                     state.source, state.period, landed.sha256[:12])
         with warehouse.begin() as connection:
             run_sql_file(
                 connection,
@@ -251,7 +299,9 @@ def _write_validated(state: PeriodState, contract: Contract, accepted) -> Path:
 
 
 def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
-    """Replace each validated month's slice in staging and core in one transaction, then judge completeness."""
+    """Replace each validated period's slice in staging and core, judge its completeness and record its status,
+    all in one transaction, holding the slice's lock: two ingests of one slice, from any entry point, take turns,
+    and the second finds the first's file loaded (nothing to do) or replaces its slice whole."""
     result = _states(states)
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
@@ -264,7 +314,13 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
         }
         from sqlalchemy import text
 
-        with warehouse.begin() as connection:
+        with warehouse.exclusive(slice_lock(state)), warehouse.begin() as connection:
+            current = current_status(connection, state.source, state.period)
+            if current and current["file_sha256"] == state.sha256 and current["status"] in availability.LOADED:
+                state.keep(current)  # another ingest loaded this very file meanwhile
+                log.info("%s %s: file %s was loaded meanwhile by run %s; not loaded again",
+                         state.source, state.period, state.sha256[:12], current["run_id"])
+                continue
             run_sql_file(connection, AUDIT_SQL / "replace_slice.sql", params)
             connection.execute(
                 text(f"DELETE FROM staging.{contract.staging_table} WHERE source = :source AND period = :period"),
@@ -284,29 +340,33 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
                 [(state.load_batch_id, state.source, state.period, state.sha256, run_id, state.rows_read,
                   state.rows_loaded, state.rows_quarantined, _now())],
             )
-            checks = completeness(connection, source, state.span)
+            checks = completeness(connection, source, state.span, delivered_on=state.delivered_on)
             bulk_copy_rows(
                 connection,
                 "audit.completeness_result",
                 ["source", "period", "run_id", "check_name", "passed", "detail", "checked_at"],
                 [(state.source, state.period, run_id, c.check, c.passed, c.detail, _now()) for c in checks],
             )
-        state.decide(
-            availability.loaded_status(checks, state.rows_loaded, state.rows_quarantined, len(state.warnings))
-        )
+            state.decide(
+                availability.loaded_status(checks, state.rows_loaded, state.rows_quarantined, len(state.warnings))
+            )
+            _write_status(connection, state, run_id)  # with the slice: no new data under an old status
+            state.recorded = True
     return _dicts(result)
 
 
-def completeness(connection, source: Source, period: Period) -> list[availability.CheckResult]:
+def completeness(connection, source: Source, period: Period,
+                 delivered_on: str | None = None) -> list[availability.CheckResult]:
     """Run the source's declared completeness checks on the slice just loaded.
 
     ``no_location_share`` and ``district_collapse`` are police checks on a month;
     ``months_covered`` works for any source with a date column, ``districts_covered``
-    for any with a district-name column.
+    for any with a district-name column, ``follow_up_complete`` for any with a start-date
+    column, judged against ``delivered_on`` (ISO date: the run's date when the file was pulled).
     """
     results = []
     for rule in source.completeness:
-        if isinstance(rule, MonthsCovered | DistrictsCovered):
+        if isinstance(rule, MonthsCovered | DistrictsCovered | FollowUpComplete):
             contract = load_contract(source.contract)
             if rule.column not in contract.fields:
                 raise ValueError(f"source {source.name}: {rule.check} column {rule.column!r} is not a field of "
@@ -316,6 +376,11 @@ def completeness(connection, source: Source, period: Period) -> list[availabilit
                          identifiers={"table": contract.staging_table, "column": rule.column})
             if isinstance(rule, MonthsCovered):
                 results.append(availability.check_months_covered(period, {int(r["yyyymm"]) for r in rows}))
+            elif isinstance(rule, FollowUpComplete):
+                starts = {date.fromisoformat(r["start_date"]) if r["start_date"] else None: int(r["records"])
+                          for r in rows}
+                results.append(availability.check_follow_up_complete(
+                    rule, period, starts, date.fromisoformat(delivered_on) if delivered_on else None))
             else:
                 results.append(availability.check_districts_covered(period, [r["district_name"] for r in rows]))
         elif isinstance(rule, NoLocationShare):
@@ -340,21 +405,52 @@ def completeness(connection, source: Source, period: Period) -> list[availabilit
     return results
 
 
+def _write_status(connection, state: PeriodState, run_id: str) -> None:
+    run_sql_file(
+        connection,
+        AUDIT_SQL / "record_status.sql",
+        {"source": state.source, "period": state.period, "status": state.status, "reason": state.reason,
+         "file_sha256": state.sha256, "run_id": run_id, "decided_at": _now()},
+    )
+
+
 def record_status(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
-    """Write each month's status to ``audit.source_status`` (and its history); return a summary."""
+    """Write each period's status to ``audit.source_status`` (and its history), unless it was committed with its
+    slice or is kept; record the delivery notices. Return a summary; ``changed`` is false for a period whose
+    data and status stand as they were (nothing for the dashboard to recompute).
+
+    A loaded period (``available``/``incomplete``) is never downgraded by a file that vanished or a re-delivery
+    that was rejected: its slice and status are kept, and the decision becomes a notice."""
     result = _states(states)
     undecided = [state.period for state in result if state.open]
     if undecided:
         raise RuntimeError(f"no status was decided for {undecided}")
-    with warehouse.begin() as connection:
-        for state in result:
-            run_sql_file(
-                connection,
-                AUDIT_SQL / "record_status.sql",
-                {"source": state.source, "period": state.period, "status": state.status, "reason": state.reason,
-                 "file_sha256": state.sha256, "run_id": run_id, "decided_at": _now()},
-            )
-    return [{"source": s.source, "period": s.period, "status": s.status, "reason": s.reason} for s in result]
+    for state in result:
+        with warehouse.exclusive(slice_lock(state)), warehouse.begin() as connection:
+            if not (state.kept or state.recorded):
+                current = current_status(connection, state.source, state.period)
+                if (current and current["status"] in availability.LOADED and state.status in DOWNGRADES
+                        and state.sha256 != current["file_sha256"]):
+                    state.keep(current, f"{_downgrade(state)}; {_kept_slice(current)}.")
+                else:
+                    _write_status(connection, state, run_id)
+            if state.notices:
+                bulk_copy_rows(connection, "audit.delivery_notice",
+                               ["source", "period", "run_id", "notice", "noted_at"],
+                               [(state.source, state.period, run_id, notice, _now()) for notice in state.notices])
+    return [{"source": s.source, "period": s.period, "status": s.status, "reason": s.reason,
+             "changed": not s.kept, "notices": s.notices} for s in result]
+
+
+# Decisions that would take a loaded period's data away; the loaded slice stands instead (a declared outage does
+# not: it is a decision about the data, made on purpose).
+DOWNGRADES = ("awaited", "late", "rejected")
+
+
+def _downgrade(state: PeriodState) -> str:
+    if state.status == "rejected":
+        return f"A new file ({state.original_name}, sha256 {(state.sha256 or '')[:12]}) was rejected: {state.reason}"
+    return f"The file is no longer delivered: {state.reason}"
 
 
 def ingest(source_name: str, period: str, *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:

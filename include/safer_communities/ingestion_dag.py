@@ -28,8 +28,8 @@ PERIOD_HELP = (
 
 
 def source_asset(source: str) -> Asset:
-    """The asset a source's ingestion updates: an event per dashboard quarter it feeds (the partition key,
-    e.g. ``2015/16 Q1``); each event's extra names the source periods and their statuses."""
+    """The asset a source's ingestion updates: an event per dashboard quarter whose figures read a period that
+    changed (the partition key, e.g. ``2015/16 Q1``); each event's extra names the source periods and statuses."""
     return Asset(name=source, uri=f"safer-communities://sources/{source}", group="source")
 
 
@@ -96,27 +96,35 @@ def ingestion_dag(
             from airflow.sdk import get_current_context
 
             from safer_communities import alerts, ingest, quality_docs
-            from safer_communities.periods import dashboard_quarters
+            from safer_communities.dashboard import dependent_quarters
+            from safer_communities.indicators import load_catalogue
             from safer_communities.warehouse import Warehouse
 
             with Warehouse.from_connection() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
-                findings = alerts.quality_findings(states, run_id=dag_run.run_id, warehouse=warehouse)
+                decided = [{**state, **row, "kept": not row["changed"]} for state, row in zip(states, summary,
+                                                                                             strict=True)]
+                findings = alerts.quality_findings(decided, run_id=dag_run.run_id, warehouse=warehouse)
                 # the data-quality page of each period, linked from the asset event and the task log
                 pages = {(row["source"], row["period"]): quality_docs.write(warehouse, row["source"], row["period"])
                          for row in summary}
             for (source, period), page in pages.items():
                 print(f"data-quality page of {source} {period}: {page}")
 
+            catalogue = load_catalogue()
             for source, asset in assets.items():
                 rows = [row for row in summary if row["source"] == source]
-                # One event per dashboard quarter these periods feed: the dashboard DAG recomputes each.
-                quarters = {q for row in rows for q in dashboard_quarters(row["period"], dag_run.run_after.date())}
+                # One event per ended quarter whose figures read a period whose data or status changed: the
+                # dashboard DAG recomputes exactly those. A period kept as it was (an identical file, a vanished
+                # one) changes nothing.
+                quarters = {q for row in rows if row["changed"]
+                            for q in dependent_quarters(source, row["period"], catalogue, dag_run.run_after.date())}
                 outlet_events[asset].add_partitions(sorted(str(q) for q in quarters))
                 outlet_events[asset].extra = {
                     "source": source,
                     "periods": [row["period"] for row in rows],
                     "statuses": {row["period"]: row["status"] for row in rows},
+                    "unchanged": [row["period"] for row in rows if not row["changed"]],
                     "quality_pages": {row["period"]: str(pages[(source, row["period"])]) for row in rows},
                 }
             # Last, so a slow mail server delays nothing else; it never fails the task.

@@ -38,6 +38,7 @@ class TransferError(Exception):
 class Fetched:
     origin: str
     original_name: str
+    notices: tuple[str, ...] = ()  # e.g. other files delivered for the same period, not taken
 
 
 class Transport(Protocol):
@@ -54,23 +55,41 @@ class LocalDrop:
     def __init__(self, source: Source) -> None:
         self.source = source
 
-    def _path(self, period: Period) -> Path:
-        """The first of the period's possible files that is there."""
+    def _paths(self, period: Period) -> list[Path]:
+        """The period's files that are there (one place per accepted format), the most recently delivered first."""
         folder = drop_dir()
         candidates = [Path(p) for p in self.source.locations_for(period, drop_dir=folder)]
-        found = next((path for path in candidates if path.is_file()), None)
-        if found is None:  # named within the drop folder: the reason reaches the board report
-            names = [str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path) for path in candidates]
-            raise NotDelivered(f"no file at {' or '.join(names)} in the drop folder")
-        return found
+        found = [path for path in candidates if path.is_file()]
+        if not found:  # named within the drop folder: the reason reaches the board report
+            raise NotDelivered(f"no file at {' or '.join(_named(path) for path in candidates)} in the drop folder")
+        return sorted(found, key=lambda path: path.stat().st_mtime_ns, reverse=True)
 
     def check_published(self, period: Period) -> None:
-        self._path(period)
+        self._paths(period)
 
     def fetch(self, period: Period, destination: Path) -> Fetched:
-        path = self._path(period)
-        shutil.copyfile(path, destination)
-        return Fetched(origin=str(path), original_name=path.name)
+        """Copy the newest delivery; a warning names every other file delivered for the period."""
+        newest, *others = self._paths(period)
+        shutil.copyfile(newest, destination)
+        notices = ()
+        if others:
+            notices = (f"{len(others) + 1} files delivered for {period}: took {_named(newest)} "
+                       f"(delivered {_delivered(newest)}), the newest; not "
+                       + ", ".join(f"{_named(path)} (delivered {_delivered(path)})" for path in others) + ".",)
+            log.warning("%s %s: %s", self.source.name, period, notices[0])
+        return Fetched(origin=str(newest), original_name=newest.name, notices=notices)
+
+
+def _named(path: Path) -> str:
+    """A drop-folder file as its partner knows it: relative to the drop folder."""
+    folder = drop_dir()
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+def _delivered(path: Path) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class HttpSourceHook:
