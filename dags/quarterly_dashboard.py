@@ -5,11 +5,14 @@ Computes `mart.dashboard_quarterly` and `mart.dashboard_summary` for a
 financial-year quarter: every indicator of `include/config/indicators.yaml`
 for the county and its seven districts, with year to date, target and on-track
 status, six-month trend, district comparison, the availability inherited from
-the sources and small-number suppression; then writes the quarter's export
-(`exports/dashboard/<quarter>/dashboard.csv` and `.parquet`, published rows)
+the sources and small-number suppression; then publishes the quarter's export
+(`exports/dashboard/<quarter>/latest/dashboard.csv` and `.parquet`, published rows)
 and emits the `dashboard_quarterly` asset for that quarter. Last, `report`
-writes the quarter's board report (`reports/<quarter>/report.html`, and
-`report.pdf` where Chromium is installed), dated the run's date.
+writes the quarter's board report (`reports/<quarter>/latest/report.html`, and
+`report.pdf` where Chromium is installed), dated the run's date. Exports and
+reports are versions (`v1`, `v2`, ...; `latest` is the newest), each with its
+change log: a run whose published figures are the same makes no new version.
+One run at a time (`max_active_runs=1`).
 
 Triggered by data: every ingestion DAG emits its source's asset once per
 dashboard quarter it fed (the partition key, e.g. `2015/16 Q1`), and this DAG

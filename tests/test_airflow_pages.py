@@ -30,12 +30,15 @@ def test_a_runs_pages_come_from_its_asset_events(tmp_path):
         ("marac_referrals 2015/16 Q1: data-quality page", f"{QUALITY}/marac_referrals/2015-16-Q1.html"),
         ("police_street_crime 2015-04: data-quality page", f"{QUALITY}/police_street_crime/2015-04.html"),
         ("police_street_crime 2015-05: data-quality page", f"{QUALITY}/police_street_crime/2015-05.html"),
-        ("2015/16 Q1: board report", "/safer-communities/reports/2015-16-Q1/report.html"),
+        ("2015/16 Q1: board report", "/safer-communities/reports/2015-16-Q1/latest/report.html"),
     ]
-    (tmp_path / "reports" / "2015-16-Q1").mkdir(parents=True)
-    (tmp_path / "reports" / "2015-16-Q1" / "report.pdf").write_bytes(b"%PDF-1.4")
-    assert airflow_pages.run_links([dashboard], tmp_path)[-1] == (
-        "2015/16 Q1: board report (PDF)", "/safer-communities/reports/2015-16-Q1/report.pdf")
+    (tmp_path / "reports" / "2015-16-Q1" / "v1").mkdir(parents=True)
+    (tmp_path / "reports" / "2015-16-Q1" / "v1" / "report.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "reports" / "2015-16-Q1" / "latest").symlink_to("v1")
+    (tmp_path / "reports" / "2015-16-Q1" / "changelog.md").write_text("# 2015/16 Q1 board report: change log\n")
+    assert airflow_pages.run_links([dashboard], tmp_path)[-2:] == [
+        ("2015/16 Q1: board report (PDF)", "/safer-communities/reports/2015-16-Q1/latest/report.pdf"),
+        ("2015/16 Q1: board report change log", "/safer-communities/reports/2015-16-Q1/changelog.md")]
 
 
 def test_the_link_is_on_the_tasks_that_write_pages_only(monkeypatch):
@@ -64,7 +67,12 @@ def test_the_app_serves_the_working_areas_pages_and_nothing_else(tmp_path, monke
     with TestClient(airflow_pages.app()) as client:
         served = client.get("/quality/marac_referrals/2015-16-Q1.html")
         assert served.status_code == 200 and served.text == page.read_text()
-        assert client.get("/reports/2015-16-Q1/report.html").status_code == 404  # not written yet
+        assert client.get("/reports/2015-16-Q1/latest/report.html").status_code == 404  # not written yet
+        version = tmp_path / "reports" / "2015-16-Q1" / "v1"
+        version.mkdir(parents=True)
+        (version / "report.html").write_text("<p>2015/16 Q1, version 1</p>")
+        (version.parent / "latest").symlink_to("v1")  # as publication swaps it: a relative link beside v1
+        assert client.get("/reports/2015-16-Q1/latest/report.html").text == "<p>2015/16 Q1, version 1</p>"
         assert client.get("/quality/../warehouse.duckdb").status_code == 404
         assert client.get("/quality/%2e%2e/warehouse.duckdb").status_code == 404
     assert (tmp_path / "reports").is_dir()

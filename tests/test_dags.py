@@ -73,6 +73,11 @@ def test_the_dashboard_is_triggered_by_every_registered_source_keyed_by_quarter(
     assert "quarter" in dag.params
 
 
+def test_one_dashboard_run_at_a_time(dagbag):
+    """Runs queue rather than compute side by side; two of one quarter would wait on its lock anyway."""
+    assert dagbag.dags["quarterly_dashboard"].max_active_runs == 1
+
+
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in (PROJECT / "dags").glob("*.py")))
 def test_dag_files_import_nothing_heavy_at_parse_time(dag_file):
     """Parsing a DAG file adds none of the heavy modules to what airflow.sdk itself imports."""
@@ -118,8 +123,11 @@ def emitted(run_id: str, asset: str = "police_street_crime") -> dict[str, dict]:
 
 
 def emitted_statuses(run_id: str) -> dict:
-    """The statuses in the extra of the police_street_crime asset event that a run emitted."""
-    (extra,) = emitted(run_id).values()
+    """The statuses in the extra of the police_street_crime asset events that a run emitted (one event per
+    dashboard quarter, each with the same extra)."""
+    extras = list(emitted(run_id).values())
+    assert extras and all(extra == extras[0] for extra in extras), extras
+    extra = extras[0]
     return extra["statuses"]
 
 
@@ -142,7 +150,10 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     assert loaded == 8852 + 7857 + 8146
     assert emitted_statuses(dag_run.run_id) == {"2020-01": "available", "2020-02": "available",
                                                 "2020-03": "incomplete"}
-    assert list(emitted(dag_run.run_id)) == ["2019/20 Q4"]  # the dashboard quarter: the partition key
+    # one event per dashboard quarter whose figures read January-March 2020 (the partition keys): their own
+    # quarter, the six-month trend of April-June 2020 (January to June), and last year's value and target base
+    # in 2020/21 Q4 (January to March 2020, April 2019 to March 2020)
+    assert sorted(emitted(dag_run.run_id)) == ["2019/20 Q4", "2020/21 Q1", "2020/21 Q4"]
     # each month's data-quality page is written and named in the event
     pages = emitted(dag_run.run_id)["2019/20 Q4"]["quality_pages"]
     assert pages == {month: str(home / "var" / "quality" / "police_street_crime" / f"{month}.html")
@@ -160,7 +171,7 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     assert county["status"] == "incomplete" and county["value"] > 0  # March 2020 fails a completeness check
     assert list(emitted(dashboard_run.run_id, "dashboard_quarterly")) == ["2019/20 Q4"]
     # and its last task wrote the quarter's board report, dated the run's date, and its PDF
-    page = home / "var" / "reports" / "2019-20-Q4" / "report.html"
+    page = home / "var" / "reports" / "2019-20-Q4" / "latest" / "report.html"
     assert f"{dashboard_run.run_after:%-d %B %Y}" in page.read_text(encoding="utf-8")
     assert dashboard_run.run_id in page.read_text(encoding="utf-8")
     assert page.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
@@ -173,6 +184,8 @@ def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(dag_wa
     assert dag_run.state == "success"
     assert emitted_statuses(dag_run.run_id) == {"2015-04": "unavailable", "2015-05": "unavailable",
                                                 "2015-06": "unavailable"}
+    # April-June 2015 are read by every quarter of 2015/16 (year to date) and of 2016/17 (last year)
+    assert sorted(emitted(dag_run.run_id)) == [f"{year} Q{n}" for year in ("2015/16", "2016/17") for n in range(1, 5)]
     with Warehouse(dag_warehouse) as warehouse:
         reasons = [r["reason"] for r in warehouse.query("SELECT reason FROM audit.source_status")]
     assert len(reasons) == 3 and all("NICHE" in reason for reason in reasons)

@@ -89,7 +89,7 @@ def test_year_to_date_runs_from_april_to_the_quarters_end():
     assert county["previous_value"] == pytest.approx(6 * 40 / 4)  # April to September 2014
 
 
-@pytest.mark.parametrize("status", ["unavailable", "late", "rejected"])
+@pytest.mark.parametrize("status", ["unavailable", "awaited", "late", "rejected"])
 def test_data_not_available_has_no_value_is_grey_and_says_why(status):
     counts = {EAST: dict.fromkeys(MONTHS, 10), WEST: dict.fromkeys(MONTHS, 30)}
     outage = statuses(periods=[Month(2015, 5)], status=status, reason="New records system (NICHE).")
@@ -153,6 +153,91 @@ def test_an_incomplete_month_in_the_trend_window_stops_the_trend_only():
     assert county["trend"] == "cannot be calculated"
 
 
+# A repeat rate from a quarterly source loaded from 2014/15 Q1: a repeat looks back 12 months for the victim's
+# previous referral, so until 12 months are loaded before a month, its repeats may be understated.
+LOADED_QUARTERS = [Quarter(2014, n) for n in (1, 2, 3, 4)] + [Quarter(2015, 1), Quarter(2015, 2)]
+LOOK_BACK = {"months": 12, "sources": ["quarterly_source"], "what": "repeat referrals"}
+
+
+def repeat_rate(look_back: dict | None = LOOK_BACK) -> Catalogue:
+    return catalogue(sources=["quarterly_source"], unit="percent", denominator="referrals", polarity="none",
+                     targets={year: {"kind": "within_range", "low": 28, "high": 40} for year in ("2014/15", "2015/16")},
+                     look_back=look_back)
+
+
+def repeats() -> list[dict]:
+    """East 3 of 10 and West 6 of 20 referrals are repeats every month: 30%, within the 28-40 range."""
+    months = month_range(Month(2014, 4), Month(2015, 9))
+    return monthly({EAST: dict.fromkeys(months, 3), WEST: dict.fromkeys(months, 6)},
+                   denominators={EAST: dict.fromkeys(months, 10), WEST: dict.fromkeys(months, 20)})
+
+
+def understated(quarters: str) -> str:
+    return ("Repeat referrals look back 12 months; quarterly_source data are loaded only from 2014/15 Q1, "
+            f"so repeat referrals in {quarters} may be understated.")
+
+
+@pytest.mark.parametrize(("quarter", "status", "value_in", "ytd_in"), [
+    (Quarter(2014, 1), "incomplete", "2014/15 Q1", "2014/15 Q1"),  # the first quarter of data: no history at all
+    (Quarter(2014, 4), "incomplete", "2014/15 Q4", "2014/15 Q1 to 2014/15 Q4"),  # 9 of the 12 months loaded
+    (Quarter(2015, 1), "available", None, None),  # 2014/15 Q1 to 2014/15 Q4 loaded: fully covered
+])
+def test_a_figure_whose_look_back_is_not_loaded_is_incomplete_and_says_which_periods(quarter, status, value_in,
+                                                                                     ytd_in):
+    rows, summary = build(repeat_rate(), repeats(), statuses("quarterly_source", LOADED_QUARTERS), quarter=quarter)
+    county = by_area(rows)[COUNTY]
+    assert county["status"] == status and county["value"] == 30.0 and county["value_display"] == "30.0%"
+    overall = next(s for s in summary if s["priority_id"] == "all")
+    assert (overall["with_data"], overall["not_available"]) == (1, 0)  # understated, not missing
+    if status == "incomplete":
+        assert county["status_reason"] == understated(value_in)
+        # shown, not judged: the year to date (April to the quarter's end) says which quarters
+        assert county["on_track"] == "grey" and county["on_track_reason"] == f"data incomplete: {understated(ytd_in)}"
+        assert county["trend"] == "cannot be calculated"
+        assert all(row["status"] == "incomplete" for row in rows)
+    else:
+        assert county["status_reason"] == "Loaded." and county["on_track"] == "green"
+        assert county["last_year_value"] == 30.0  # 2014/15 Q1, itself understated, is still shown
+
+
+def test_the_look_back_is_configuration():
+    """The same data without a look-back is available from the first quarter; with 3 months, from the second."""
+    loaded = statuses("quarterly_source", LOADED_QUARTERS)
+    status = {(months, quarter): by_area(build(repeat_rate({**LOOK_BACK, "months": months} if months else None),
+                                               repeats(), loaded, quarter=quarter)[0])[COUNTY]["status"]
+              for months in (None, 3) for quarter in (Quarter(2014, 1), Quarter(2014, 2))}
+    assert status == {(None, Quarter(2014, 1)): "available", (None, Quarter(2014, 2)): "available",
+                      (3, Quarter(2014, 1)): "incomplete", (3, Quarter(2014, 2)): "available"}
+
+
+def test_a_gap_in_the_look_back_is_named_and_the_trend_waits_for_a_covered_window():
+    gap = statuses("quarterly_source", [Quarter(2014, 2)], status="unavailable", reason="Declared outage.")
+    loaded = [s for s in statuses("quarterly_source", LOADED_QUARTERS) if s["period"] != "2014/15 Q2"] + gap
+    county = by_area(build(repeat_rate(), repeats(), loaded, quarter=Quarter(2015, 1))[0])[COUNTY]
+    assert county["status"] == "incomplete"  # its own quarter is loaded: understated, not unavailable
+    assert county["status_reason"] == ("Repeat referrals look back 12 months; quarterly_source has no data for "
+                                       "2014/15 Q2, so repeat referrals in 2015/16 Q1 may be understated.")
+    # 2014/15 Q3 looks back to before the first quarter loaded and over the gap: both are said
+    county = by_area(build(repeat_rate(), repeats(), loaded, quarter=Quarter(2014, 3))[0])[COUNTY]
+    assert county["status_reason"] == (
+        "Repeat referrals look back 12 months; quarterly_source data are loaded only from 2014/15 Q1 and "
+        "quarterly_source has no data for 2014/15 Q2, so repeat referrals in 2014/15 Q3 may be understated.")
+    # without the gap, 2015/16 Q2's six months (April to September 2015) all look back over loaded data
+    covered = by_area(build(repeat_rate(), repeats(), statuses("quarterly_source", LOADED_QUARTERS),
+                            quarter=Quarter(2015, 2))[0])[COUNTY]
+    assert covered["status"] == "available" and covered["trend"] == "no significant change"
+
+
+def test_the_monthly_series_says_which_months_may_be_understated():
+    rows = build_monthly(repeat_rate(), repeats(), statuses("quarterly_source", LOADED_QUARTERS),
+                         quarter=Quarter(2015, 1))
+    county = {Month.of(row["month_start"]): row for row in rows if row["area_code"] == COUNTY}
+    for month in month_range(Month(2015, 1), Month(2015, 3)):  # each looks back into 2013/14 Q4
+        assert county[month]["status"] == "incomplete" and county[month]["value"] == 30.0
+        assert county[month]["status_reason"] == understated("2014/15 Q4")
+    assert {county[m]["status"] for m in month_range(Month(2015, 4), Month(2015, 6))} == {"available"}
+
+
 def test_quarterly_and_annual_figures_say_which_comparison_they_use_instead():
     cat = catalogue(sources=["quarterly_source"], grain="quarter", unit="count", denominator=None)
     obs = [{"indicator_id": "thing", "district_code": EAST, "period_start": q.start, "numerator": 7,
@@ -185,12 +270,13 @@ def test_an_annual_cohort_shows_in_the_next_year_against_the_cohort_before():
     assert "annual cohort" in county["trend_basis"]
 
 
-def test_the_2015_16_cohort_in_progress_leaves_the_2016_17_quarters_late():
+def test_the_2015_16_cohort_in_progress_leaves_the_2016_17_quarters_awaited():
     cat = catalogue(sources=["annual_source"], grain="year", unit="percent", interval="reduction",
                     denominator="baseline offences", polarity="high", targets={})
-    late = statuses("annual_source", [FinancialYear(2015)], status="late", reason="Due by 2016-06-30.")
-    rows, _ = build(cat, [], statuses("annual_source", [FinancialYear(2014)]) + late, quarter=Quarter(2016, 1))
-    assert by_area(rows)[COUNTY]["status"] == "late" and by_area(rows)[COUNTY]["value"] is None
+    awaited = statuses("annual_source", [FinancialYear(2015)], status="awaited",
+                       reason="Not yet due: expected by 2016-06-30.")
+    rows, _ = build(cat, [], statuses("annual_source", [FinancialYear(2014)]) + awaited, quarter=Quarter(2016, 1))
+    assert by_area(rows)[COUNTY]["status"] == "awaited" and by_area(rows)[COUNTY]["value"] is None
 
 
 def test_district_comparison_with_wilson_intervals_and_rank():
@@ -312,3 +398,34 @@ def test_the_small_number_threshold_is_configuration():
     rows, _ = build(cat, obs, statuses())
     east, west, county = by_area(rows)[EAST], by_area(rows)[WEST], by_area(rows)[COUNTY]
     assert (east["value_display"], west["value_display"], county["value_display"]) == ("<10", "[c]", "47")
+
+
+def test_a_source_period_is_read_by_the_quarters_its_windows_reach():
+    """Worked out from the catalogue's windows: a police month (monthly, not person-level), a MARAC quarter
+    (person-level, with a 12-month look-back for repeats) and an IOM cohort year (annual)."""
+    from datetime import date
+
+    from safer_communities.dashboard import dependent_quarters
+    from safer_communities.indicators import load_catalogue
+
+    real = load_catalogue()
+
+    def quarters(source: str, period: str, as_of: date = date(2030, 1, 1)) -> list[str]:
+        return [str(q) for q in dependent_quarters(source, period, real, as_of)]
+
+    # March 2015: its quarter; the trend of Jan-Jun 2015; last year's value and the target's base of 2015/16 Q4
+    assert quarters("police_street_crime", "2015-03") == ["2014/15 Q4", "2015/16 Q1", "2015/16 Q4"]
+    # April 2013: every year to date of 2013/14, and the last-year figures of every 2014/15 quarter
+    assert quarters("police_street_crime", "2013-04") == [f"{y} Q{n}" for y in ("2013/14", "2014/15")
+                                                          for n in (1, 2, 3, 4)]
+    # the annual cohort 2014/15: shown through 2015/16, compared with in 2016/17
+    assert quarters("iom_cohort", "2014/15") == [f"{y} Q{n}" for y in ("2015/16", "2016/17") for n in (1, 2, 3, 4)]
+    # MARAC 2014/15 Q1: repeats of the next four quarters look back at it, and their figures are last year's
+    # values in 2016/17: three financial years
+    assert quarters("marac_referrals", "2014/15 Q1") == [f"{y} Q{n}" for y in ("2014/15", "2015/16", "2016/17")
+                                                         for n in (1, 2, 3, 4)]
+    # only quarters that have ended by the run's date
+    assert quarters("marac_referrals", "2014/15 Q1", date(2015, 9, 17)) == [
+        "2014/15 Q1", "2014/15 Q2", "2014/15 Q3", "2014/15 Q4", "2015/16 Q1"]
+    # a source no indicator reads feeds no quarter
+    assert dependent_quarters("no_such_source", "2015-03", real, date(2030, 1, 1)) == []

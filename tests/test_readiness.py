@@ -386,7 +386,8 @@ def test_a_quarter_first_found_late_is_alerted_once(make_warehouse, alert_connec
     (recipients, subject, body), = inbox.messages()
     assert recipients == RECIPIENTS
     assert subject == "[Safer Communities] Dashboard 2014/15 Q4 not complete by its reporting date 2015-06-18"
-    for expected in ("2014/15 Q4", "2015-06-18", "marac_referrals 2014/15 Q4: late - Not delivered by the deadline 2015-04-30",
+    for expected in ("2014/15 Q4", "2015-06-18",
+                     "marac_referrals 2014/15 Q4: late - Not delivered by the deadline 2015-04-30",
                      "deadline 2015-04-30", f"{BASE_URL}/dags/dashboard_deadlines"):
         assert expected in body, expected
     (posted,) = hook.posted()

@@ -4,9 +4,10 @@ The plugin (``plugins/safer_communities_pages.py``) mounts :func:`app` on the ap
 ``/safer-communities`` and adds the extra link **Data quality and reports** to the tasks that
 write them (an ingestion run's ``record_status``, a dashboard run's ``compute`` and ``report``).
 The link opens the run's page: the data-quality page of every (source, period) the run decided
-and the board report of every quarter it computed, read from the run's asset events, whose
-extra names them. The pages are served from ``$SAFER_COMMUNITIES_HOME/quality`` and
-``/reports`` as written, so a report's links to its data-quality pages work there too.
+and the board report of every quarter it computed (its latest version, and the report's change log),
+read from the run's asset events, whose extra names them. The pages are served from
+``$SAFER_COMMUNITIES_HOME/quality`` and ``/reports`` as written, so a report's links to its data-quality
+pages work there too.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class RunPagesLink(BaseOperatorLink):
 def run_links(events: list[dict[str, Any]], home: Path) -> list[tuple[str, str]]:
     """(label, address under ``PREFIX``) of every page a run's asset events name (their ``extra``), in order."""
     from safer_communities.periods import Quarter
+    from safer_communities.publication import CHANGELOG, LATEST
 
     links: dict[str, str] = {}
     for extra in events:
@@ -52,10 +54,14 @@ def run_links(events: list[dict[str, Any]], home: Path) -> list[tuple[str, str]]
             href = f"{PREFIX}/quality/{extra['source']}/{Path(page).name}"
             links[href] = f"{extra['source']} {period}: data-quality page"
         if extra.get("quarter"):
-            folder = f"{PREFIX}/reports/{Quarter.parse(extra['quarter']).slug}"
-            links[f"{folder}/report.html"] = f"{extra['quarter']}: board report"
-            if (home / "reports" / Quarter.parse(extra["quarter"]).slug / "report.pdf").exists():
-                links[f"{folder}/report.pdf"] = f"{extra['quarter']}: board report (PDF)"
+            # the quarter's latest report version (reports/<quarter>/latest, report.write), and its change log
+            slug = Quarter.parse(extra["quarter"]).slug
+            folder = f"{PREFIX}/reports/{slug}"
+            links[f"{folder}/{LATEST}/report.html"] = f"{extra['quarter']}: board report"
+            if (home / "reports" / slug / LATEST / "report.pdf").exists():
+                links[f"{folder}/{LATEST}/report.pdf"] = f"{extra['quarter']}: board report (PDF)"
+            if (home / "reports" / slug / CHANGELOG).exists():
+                links[f"{folder}/{CHANGELOG}"] = f"{extra['quarter']}: board report change log"
     return [(label, href) for href, label in links.items()]
 
 

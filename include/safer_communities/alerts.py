@@ -39,7 +39,8 @@ WEBHOOK_CONN_ID = "safer_communities_alerts_webhook"
 WEBHOOK_TIMEOUT = 10.0  # seconds; the connection's extra "timeout" overrides it
 SUBJECT_PREFIX = "[Safer Communities]"
 MAX_ERROR_CHARS = 2000
-# Statuses that are a data-quality matter (awaited / unavailable are availability, reported by the asset; late alerts too).
+# Statuses that are a data-quality matter (awaited and unavailable are availability, reported by the asset;
+# late is the deadline alert, below).
 QUALITY_STATUSES = ("rejected", "incomplete")
 
 # Failed rules and checks of one run, read back from the audit tables validate() and load() wrote.
@@ -189,7 +190,8 @@ def quality_findings(states: list[dict], *, run_id: str, warehouse: Warehouse) -
                 or missed_deadline(state.get("status") or ""))):
             findings.append({
                 "source": state["source"], "period": state["period"], "status": state.get("status"),
-                "reason": state.get("reason"), "rows_quarantined": 0 if kept else int(state.get("rows_quarantined") or 0),
+                "reason": state.get("reason"),
+                "rows_quarantined": 0 if kept else int(state.get("rows_quarantined") or 0),
                 "rules": [] if kept else failed, "notices": list(state.get("notices") or ()),
             })
     return findings

@@ -113,7 +113,8 @@ def show(quarter: str) -> None:
 
 
 def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool = False) -> None:
-    """Write the quarter's board report from the published mart (default: $SAFER_COMMUNITIES_HOME/reports/)."""
+    """Write the quarter's board report from the published mart (default: a new version under
+    $SAFER_COMMUNITIES_HOME/reports/<quarter>/, or the latest kept when nothing published changed)."""
     from safer_communities import report as board_report
     from safer_communities.periods import PeriodError
 
@@ -180,9 +181,12 @@ def compute_dashboard(periods: list[str]) -> None:
                 result = dashboard.compute(warehouse, quarter, run_id=run_id)
             except DisclosureError as error:  # nothing of the quarter was written
                 sys.exit(f"{quarter}: {error}")
+            published = (f"version {result['version']}" if result["new_version"]
+                         else f"unchanged: version {result['version']} kept")
             print(f"{quarter}: {result['rows']} rows; {result['with_data']} of {result['indicators']} indicators "
                   f"with data, {result['on_track']} on track; {result['withheld']} figures withheld, "
-                  f"{result['audited']} hidden quantities audited -> {dashboard.export_folder(quarter)}")
+                  f"{result['audited']} hidden quantities audited -> {dashboard.export_folder(quarter)} "
+                  f"({published})")
 
 
 def demo(drop: str | None, seed: int | None) -> dict:
@@ -268,8 +272,9 @@ def run(as_of: date) -> None:
         print(f"\nwarehouse: {warehouse.url} (mart.dashboard_quarterly, mart.dashboard_summary, "
               f"mart.dashboard_published, mart.dashboard_monthly)"
               f"\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
-              f"(dashboard, monthly series and summary, CSV and Parquet, per quarter)"
-              f"\nboard reports: {home() / 'reports'} (report.html and report.pdf per quarter)"
+              f"(dashboard, monthly series and summary, CSV and Parquet, per quarter: <quarter>/latest/, "
+              f"every version v1, v2, ... and changelog.md)"
+              f"\nboard reports: {home() / 'reports'} (report.html and report.pdf per quarter: <quarter>/latest/)"
               f"\nlanded files: {home() / 'landing'}"
               f"\nquarantine: {home() / 'quarantine'}\nwhole run: {time.monotonic() - job_began:.0f} s")
 
@@ -318,8 +323,8 @@ def main(argv: list[str] | None = None) -> None:
     show_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
     report_parser = commands.add_parser("report", help="write a quarter's board report (HTML) and print its path")
     report_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
-    report_parser.add_argument("--out", help="folder for report.html (default: $SAFER_COMMUNITIES_HOME/reports/"
-                                             "<quarter>/)")
+    report_parser.add_argument("--out", help="folder for report.html, unversioned (default: a new version in "
+                                             "$SAFER_COMMUNITIES_HOME/reports/<quarter>/)")
     report_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                help="the report date printed on it (default: today)")
     report_parser.add_argument("--pdf", action="store_true", help="also print it to report.pdf (headless Chromium)")

@@ -7,7 +7,8 @@ quarter. :func:`compute` reads those inputs, decides what disclosure control wit
 (:func:`protect`, ``safer_communities.disclosure``), audits the publication
 (:func:`audit_publication`: nothing is written when it is refused), replaces the quarter in
 ``mart.dashboard_quarterly``, ``mart.dashboard_monthly`` and ``mart.dashboard_summary`` in
-one transaction and writes the quarter's export. Every figure is computed from the true values;
+one transaction and publishes the quarter's export as a new version when its published cells
+changed (``safer_communities.publication``). Every figure is computed from the true values;
 ``mart.dashboard_published`` and the export withhold what disclosure control hides.
 
 Which source periods a quarter's row needs follows the indicator's grain:
@@ -19,7 +20,10 @@ Which source periods a quarter's row needs follows the indicator's grain:
   quarter's, compared with the cohort before it.
 
 A row's status is the worst status among those periods' sources; data that is
-late, unavailable or rejected has no value (never 0) and is grey.
+awaited, late, unavailable or rejected has no value (never 0) and is grey. An
+indicator whose records look back (the catalogue's ``look_back``: a MARAC repeat
+looks 12 months back for the victim's previous referral) is also ``incomplete``
+where its sources have no data over the months it looks back to: shown, not judged.
 
 :func:`build_monthly` is the six-month series behind each monthly indicator's trend, per
 area and month (``mart.dashboard_monthly``), for the report's trend charts. Its months are
@@ -31,7 +35,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,18 +47,21 @@ from safer_communities.periods import FinancialYear, Month, Quarter, financial_y
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
 
 if TYPE_CHECKING:
+    from safer_communities.publication import Version
     from safer_communities.warehouse import Warehouse
 
 COUNTY = "E10000018"
 WITH_DATA = ("available", "incomplete")
 JUDGED_ON_PREVIOUS = ("reduce_by_percent", "beat_previous_cohort")  # targets set from the previous value
 PER = {"rate_per_1000": 1000, "rate_per_10000_females": 10000}
+BASE_YEAR = 2014  # the mid-year of Area.population and Area.females (core.dim_area's *_mid2014)
 OBSERVATIONS_SQL = SQL_DIR / "mart" / "observations.sql"
 COLUMNS = (
     "quarter_label", "quarter_start", "priority_id", "priority_name", "indicator_id", "indicator_name", "sort_order",
     "area_code", "area_name", "area_type", "unit", "polarity", "status", "status_reason", "value", "value_display",
-    "numerator", "denominator", "interval_lower", "interval_upper", "interval_method", "last_year_value", "change",
-    "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator", "previous_value", "target_kind",
+    "numerator", "denominator", "population_year", "population_note", "interval_lower", "interval_upper",
+    "interval_method", "last_year_value", "change", "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator",
+    "previous_value", "target_kind",
     "target_value", "target_text", "on_track", "on_track_reason", "trend", "trend_basis", "comparison",
     "comparison_basis", "district_rank", "districts_ranked", "persons", "suppressed", "suppression",
     "ytd_suppression", "last_year_suppression", "previous_suppression", "trend_suppressed", "run_id",
@@ -66,12 +73,13 @@ EXPORT_TYPES = {
         **dict.fromkeys(("value", "numerator", "denominator", "interval_lower", "interval_upper", "last_year_value",
                          "change", "change_percent", "ytd_value", "ytd_numerator", "ytd_denominator",
                          "previous_value", "target_value"), "DOUBLE"),
-        **dict.fromkeys(("sort_order", "district_rank", "districts_ranked"), "INTEGER"),
+        **dict.fromkeys(("sort_order", "district_rank", "districts_ranked", "population_year"), "INTEGER"),
         "suppressed": "BOOLEAN", "trend_suppressed": "BOOLEAN", "quarter_start": "DATE", "computed_at": "TIMESTAMP",
     },
     "monthly": {
         **dict.fromkeys(("value", "numerator", "denominator"), "DOUBLE"),
-        "sort_order": "INTEGER", "suppressed": "BOOLEAN", "month_start": "DATE", "computed_at": "TIMESTAMP",
+        "sort_order": "INTEGER", "population_year": "INTEGER", "suppressed": "BOOLEAN", "month_start": "DATE",
+        "computed_at": "TIMESTAMP",
     },
     "summary": {
         **dict.fromkeys(("sort_order", "indicators", "with_data", "on_track", "amber", "red", "no_target",
@@ -82,7 +90,8 @@ EXPORT_TYPES = {
 MONTHLY_COLUMNS = (
     "quarter_label", "indicator_id", "indicator_name", "sort_order", "area_code", "area_name", "area_type", "unit",
     "polarity", "month_start", "status", "status_reason", "value", "value_display", "numerator", "denominator",
-    "persons", "suppressed", "suppression", "run_id", "code_version", "computed_at",
+    "population_year", "population_note", "persons", "suppressed", "suppression", "run_id", "code_version",
+    "computed_at",
 )
 SUMMARY_COLUMNS = (
     "quarter_label", "priority_id", "priority_name", "sort_order", "indicators", "with_data", "on_track", "amber",
@@ -96,8 +105,19 @@ class Area:
     code: str
     name: str
     type: str
-    population: int
+    population: int  # ONS mid-2014 (core.dim_area), used when by_year is empty
     females: int
+    # year -> (persons, females) from core.area_population; None where the estimate has no such figure
+    by_year: dict[int, tuple[int | None, int | None]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Population:
+    """The population a rate is per: the mid-year estimate used and, when it is not the rate's own year, why."""
+
+    count: float
+    year: int  # the mid-year estimate used
+    note: str | None = None  # None when it is the rate's own year
 
 
 @dataclass(frozen=True)
@@ -166,17 +186,73 @@ def data_window(quarter: Quarter) -> tuple[Month, Month]:
 
 def availability(indicator: Indicator, months: list[Month], statuses: dict[tuple[str, str], tuple[str, str]],
                  cadences: dict[str, str]) -> Availability:
-    """The worst status of the indicator's sources over ``months``; a period never ingested is unavailable."""
+    """The worst status of the indicator's sources over ``months``; a period never ingested is unavailable. An
+    indicator that looks back (``look_back``) is also incomplete where its sources have no data over the months
+    before ``months`` that it looks back to (:func:`look_back_gaps`)."""
     found: dict[tuple[str, str, str], list[str]] = {}
     for source in indicator.sources:
         for month in months:
             status, reason = statuses.get((source, str(month))) or (
                 "unavailable", f"No {source} data has been ingested for {source_period(cadences[source], month)}.")
             found.setdefault((status, reason, source), []).append(str(month))
+    for source, reason in look_back_gaps(indicator, months, statuses, cadences):
+        found.setdefault(("incomplete", reason, source), [])
     worst = max(STATUSES.index(status) for status, _, _ in found)
     picked = [(reason, source) for (status, reason, source) in found if STATUSES.index(status) == worst]
     reasons = list(dict.fromkeys(reason for reason, _ in picked))
     return Availability(STATUSES[worst], " ".join(reasons), tuple(dict.fromkeys(source for _, source in picked)))
+
+
+def look_back_gaps(indicator: Indicator, months: list[Month], statuses: dict[tuple[str, str], tuple[str, str]],
+                   cadences: dict[str, str]) -> list[tuple[str, str]]:
+    """(source, reason) for each source of the indicator's ``look_back`` that has no data (not available or
+    incomplete) in some of the ``look_back.months`` before a month of ``months``: the figure may be understated
+    over those months, e.g. "Repeat referrals look back 12 months; marac_referrals data are loaded only from
+    2013/14 Q1, so repeat referrals in 2013/14 Q1 to 2013/14 Q4 may be understated."
+    """
+    rule = indicator.look_back
+    if rule is None:
+        return []
+    gaps = []
+    for source in rule.sources:
+        def loaded(month: Month, source: str = source) -> bool:
+            return (statuses.get((source, str(month))) or ("", ""))[0] in WITH_DATA
+
+        missing: set[Month] = set()
+        understated = []
+        for month in months:
+            before = [month.shift(-back) for back in range(1, rule.months + 1)]
+            if not all(map(loaded, before)):
+                missing.update(m for m in before if not loaded(m))
+                understated.append(month)
+        if not understated:
+            continue
+        first = min((Month.parse(period) for (name, period), (status, _) in statuses.items()
+                     if name == source and status in WITH_DATA), default=None)
+        cadence = cadences[source]
+        said = []
+        if first is None:
+            said.append(f"no {source} data are loaded")
+        elif any(month < first for month in missing):
+            said.append(f"{source} data are loaded only from {source_period(cadence, first)}")
+        if first is not None and any(month > first for month in missing):
+            said.append(f"{source} has no data for {_runs(sorted(m for m in missing if m > first), cadence)}")
+        gaps.append((source, f"{rule.what[:1].upper()}{rule.what[1:]} look back {rule.months} months; "
+                             f"{' and '.join(said)}, so {rule.what} in {_runs(understated, cadence)} may be "
+                             "understated."))
+    return gaps
+
+
+def _runs(months: list[Month], cadence: str) -> str:
+    """Sorted months as the source periods they fall in, consecutive ones as a range: '2013/14 Q1 to 2013/14 Q4'."""
+    runs: list[list[Month]] = []
+    for month in months:
+        if runs and runs[-1][-1].shift(1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    labels = [(source_period(cadence, run[0]), source_period(cadence, run[-1])) for run in runs]
+    return ", ".join(first if first == last else f"{first} to {last}" for first, last in labels)
 
 
 def source_period(cadence: str, month: Month) -> str:
@@ -226,19 +302,39 @@ def figures(observations: dict[tuple[str, str], list[dict]], indicator: Indicato
     return total
 
 
-def population(indicator: Indicator, area: Area) -> float:
-    return area.females if indicator.unit == "rate_per_10000_females" else area.population
+def own_year(months: list[Month]) -> int:
+    """The mid-year estimate a figure over ``months`` is per: the year its financial year starts in
+    (2015/16 -> mid-2015, which lies in it)."""
+    return months[0].financial_year
 
 
-def value_of(indicator: Indicator, figures: Figures, area: Area) -> float | None:
+def population(indicator: Indicator, area: Area, year: int) -> Population:
+    """The area's residents (females, for a per-10,000-females rate) in ``year``'s mid-year estimate, else in
+    the nearest year that has one (ties: the earlier), with a note saying so."""
+    females = indicator.unit == "rate_per_10000_females"
+    estimates = {y: pair[1] if females else pair[0] for y, pair in area.by_year.items()}
+    estimates = {y: n for y, n in estimates.items() if n} or {
+        BASE_YEAR: area.females if females else area.population}
+    used = min(estimates, key=lambda y: (abs(y - year), y))
+    if used == year:
+        return Population(estimates[used], used)
+    if females:
+        which = ("latest" if used < year and used == max(estimates) else
+                 "earliest" if used > year and used == min(estimates) else "nearest")
+        return Population(estimates[used], used, f"females: mid-{used} estimate used, the {which} with a female split")
+    return Population(estimates[used], used, f"mid-{used} estimate used: no estimate for {year} in the reference data")
+
+
+def value_of(indicator: Indicator, figures: Figures, area: Area, year: int) -> float | None:
+    """The figure in the indicator's unit; a rate is per the population of ``year`` (:func:`population`)."""
     if indicator.unit == "count":
         return figures.numerator
     if indicator.unit in PER:
-        return figures.numerator / population(indicator, area) * PER[indicator.unit]
+        return figures.numerator / population(indicator, area, year).count * PER[indicator.unit]
     return 100 * figures.numerator / figures.denominator if figures.denominator else None
 
 
-def interval(indicator: Indicator, figures: Figures, area: Area) -> tuple[float, float, str] | None:
+def interval(indicator: Indicator, figures: Figures, area: Area, year: int) -> tuple[float, float, str] | None:
     """The 95% interval of the value, in its unit, and the method's name."""
     events = round(figures.numerator)
     method = "exact Poisson" if events < statistics.EXACT_BELOW else "Byar"
@@ -246,7 +342,7 @@ def interval(indicator: Indicator, figures: Figures, area: Area) -> tuple[float,
         if indicator.unit == "count":
             return (*statistics.count_interval(events), method)
         per = PER[indicator.unit]
-        return (*statistics.rate_interval(events, population(indicator, area), per=per), method)
+        return (*statistics.rate_interval(events, population(indicator, area, year).count, per=per), method)
     if not figures.denominator:
         return None
     if indicator.interval == "reduction":
@@ -269,7 +365,9 @@ def six_month_trend(indicator: Indicator, figures: Figures, area: Area, months: 
     for month in months:
         numerator, denominator = figures.months.get(month, (0.0, 0.0))
         counts.append(numerator)
-        offsets.append(denominator if indicator.unit == "percent" else population(indicator, area))
+        # a rate's offset is the population of the month's own year: a window may cross a financial year
+        offsets.append(denominator if indicator.unit == "percent"
+                       else population(indicator, area, month.financial_year).count)
     if any(offset <= 0 for offset in offsets):
         return "cannot be calculated"
     return statistics.trend(counts, offsets, indicator.polarity, complete=complete, confidence=confidence)
@@ -353,7 +451,8 @@ def build(quarter: Quarter, catalogue: Catalogue, observations: list[dict], stat
             ]
             for row in indicator_rows:
                 _withhold(indicator, quarter, row, pattern)
-            _compare(indicator, indicator_rows, county, {area.code: area for area in districts})
+            _compare(indicator, indicator_rows, county, {area.code: area for area in districts},
+                     own_year(value_months(indicator, quarter)))
             for row in indicator_rows:
                 row["value_display"] = _published(indicator, row, catalogue.small_numbers.threshold)
                 row.update(stamp)
@@ -370,6 +469,41 @@ def figure_spans(indicator: Indicator, quarter: Quarter) -> dict[str, list[Month
     previous value a target is set from (last year's year to date, or the previous cohort)."""
     months, ytd = value_months(indicator, quarter), ytd_months(indicator, quarter)
     return {"value": months, "ytd": ytd, "last_year": a_year_before(months), "previous": a_year_before(ytd)}
+
+
+def months_read(indicator: Indicator, quarter: Quarter) -> set[Month]:
+    """Every month whose data can change something the quarter publishes for the indicator: its figures
+    (:func:`figure_spans`), the six-month trend and monthly series, the months its records look back over
+    (``look_back``) and, for a person-level figure, every cell its disclosure control weighs
+    (``disclosure.quarters_published_with``)."""
+    months = {month for span in figure_spans(indicator, quarter).values() for month in span}
+    if indicator.grain == "month":
+        months.update(trend_months(quarter))
+    if indicator.counts and indicator.grain != "year":
+        months.update(month for step in disclosure.quarters_published_with(quarter) for month in step.months)
+    if indicator.look_back:
+        months.update(month.shift(-back) for month in list(months) for back in range(1, indicator.look_back.months + 1))
+    return months
+
+
+def dependent_quarters(source: str, period: str, catalogue: Catalogue, as_of: date) -> list[Quarter]:
+    """The ended quarters (before ``as_of``) whose dashboard reads the source's period, from the catalogue's
+    windows (:func:`months_read`): its own quarter, the later quarters of its financial year (year to date),
+    those whose trend or look-back covers it, the next year's (last year's value, the target's base,
+    disclosure control) and, for an annual cohort, the two years it is shown and compared in."""
+    from safer_communities.periods import following, parse_any
+
+    span = parse_any(period)
+    delivered = set(span.months)
+    readers = [indicator for indicator in catalogue.indicators
+               if source in indicator.sources or (indicator.look_back and source in indicator.look_back.sources)]
+    found, quarter = [], span.months[0].quarter
+    horizon = Quarter(span.months[-1].financial_year + 3, 4)  # no window reaches further than three years on
+    while quarter <= horizon and quarter.end < as_of:
+        if any(delivered & months_read(indicator, quarter) for indicator in readers):
+            found.append(quarter)
+        quarter = following(quarter)
+    return found
 
 
 def _withhold(indicator: Indicator, quarter: Quarter, row: dict, pattern: disclosure.Model) -> None:
@@ -428,23 +562,23 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
     now = availability(indicator, months, statuses, cadences)
     current = figures(by_key, indicator, members, months)
     has_data = now.status in WITH_DATA
-    value = value_of(indicator, current, area) if has_data else None
-    bounds = interval(indicator, current, area) if value is not None else None
+    value = value_of(indicator, current, area, own_year(months)) if has_data else None
+    bounds = interval(indicator, current, area, own_year(months)) if value is not None else None
 
     last_months = a_year_before(months)
     last = availability(indicator, last_months, statuses, cadences)
     last_figures = figures(by_key, indicator, members, last_months)
-    last_value = value_of(indicator, last_figures, area) if last.status in WITH_DATA else None
+    last_value = value_of(indicator, last_figures, area, own_year(last_months)) if last.status in WITH_DATA else None
     change = value - last_value if value is not None and last_value is not None else None
 
     ytd = ytd_months(indicator, quarter)
     ytd_state = availability(indicator, ytd, statuses, cadences)
     ytd_figures = figures(by_key, indicator, members, ytd)
-    ytd_value = value_of(indicator, ytd_figures, area) if ytd_state.status in WITH_DATA else None
+    ytd_value = value_of(indicator, ytd_figures, area, own_year(ytd)) if ytd_state.status in WITH_DATA else None
     base = a_year_before(ytd)
     base_state = availability(indicator, base, statuses, cadences)
     base_figures = figures(by_key, indicator, members, base)
-    previous = value_of(indicator, base_figures, area) if base_state.status == "available" else None
+    previous = value_of(indicator, base_figures, area, own_year(base)) if base_state.status == "available" else None
 
     kind, text = target_text(indicator, quarter)
     target = indicator.targets.get(financial_year_label(quarter.fy_start))
@@ -468,7 +602,8 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
         "sort_order": order, "area_code": area.code, "area_name": area.name, "area_type": area.type,
         "unit": indicator.unit, "polarity": indicator.polarity, "status": now.status, "status_reason": now.reason,
         "value": _rounded(value), "numerator": _rounded(current.numerator) if has_data else None,
-        "denominator": _rounded(_denominator(indicator, current, area)) if has_data else None,
+        "denominator": _rounded(_denominator(indicator, current, area, own_year(months))) if has_data else None,
+        **_population_used(indicator, area, months, has_data, last_value is not None or previous is not None),
         "interval_lower": _rounded(bounds[0]) if bounds else None,
         "interval_upper": _rounded(bounds[1]) if bounds else None,
         "interval_method": bounds[2] if bounds else None,
@@ -476,7 +611,8 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
         "change_percent": _rounded(100 * change / last_value) if change is not None and last_value else None,
         "ytd_value": _rounded(ytd_value),
         "ytd_numerator": _rounded(ytd_figures.numerator) if ytd_value is not None else None,
-        "ytd_denominator": _rounded(_denominator(indicator, ytd_figures, area)) if ytd_value is not None else None,
+        "ytd_denominator": (_rounded(_denominator(indicator, ytd_figures, area, own_year(ytd)))
+                            if ytd_value is not None else None),
         "previous_value": _rounded(previous), "target_kind": kind, "target_value": _rounded(judged.target),
         "target_text": text, "on_track": judged.rag, "on_track_reason": reason, "trend": trend,
         "trend_basis": trend_basis(indicator, quarter, confidence),
@@ -486,24 +622,39 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
     }
 
 
-def _denominator(indicator: Indicator, figures: Figures, area: Area) -> float | None:
+def _denominator(indicator: Indicator, figures: Figures, area: Area, year: int) -> float | None:
+    """A rate's denominator is the population it is per (``year``'s, or the nearest); a percentage's, its count."""
     if indicator.unit in PER:
-        return population(indicator, area)
+        return population(indicator, area, year).count
     return figures.denominator if indicator.unit == "percent" else None
 
 
-def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: dict[str, Area]) -> None:
+def _population_used(indicator: Indicator, area: Area, months: list[Month], shown: bool, last_shown: bool) -> dict:
+    """A rate row's ``population_year`` (the mid-year estimate its value is per) and ``population_note`` (why a
+    figure of the row is not per its own year's: the value, year to date, or last year's figures)."""
+    if indicator.unit not in PER:
+        return {"population_year": None, "population_note": None}
+    now = population(indicator, area, own_year(months))  # the year to date is in the same financial year
+    last = population(indicator, area, own_year(a_year_before(months)))
+    notes = [now.note] if shown and now.note else []
+    if last_shown and last.note and last.note != now.note:
+        notes.append(f"last year's figures: {last.note}")
+    return {"population_year": now.year if shown else None, "population_note": "; ".join(notes) or None}
+
+
+def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: dict[str, Area], year: int) -> None:
     """Each district against the county by its 95% interval, and its rank among the districts.
 
-    Counts are compared as rates per 1,000 residents (districts differ in size).
+    Counts are compared as rates per 1,000 residents (districts differ in size) of ``year`` (:func:`population`).
     """
     county_row = rows[0]
     if county_row["value"] is None or county_row["suppressed"]:
         return
     per_head = indicator.unit == "count"
     if per_head:
-        county_level = county_row["_figures"].numerator / county.population * 1000
-        basis = "rate per 1,000 residents, 95% interval"
+        residents = population(indicator, county, year)
+        county_level = county_row["_figures"].numerator / residents.count * 1000
+        basis = f"rate per 1,000 residents ({residents.note or f'mid-{residents.year} estimate'}), 95% interval"
     else:
         county_level = county_row["value"]
         basis = f"{county_row['interval_method']} 95% interval"
@@ -513,9 +664,9 @@ def _compare(indicator: Indicator, rows: list[dict], county: Area, districts: di
             continue
         area = districts[row["area_code"]]
         if per_head:
-            events = round(row["_figures"].numerator)
-            level = row["_figures"].numerator / area.population * 1000
-            bounds = statistics.rate_interval(events, area.population, per=1000)
+            events, residents = round(row["_figures"].numerator), population(indicator, area, year).count
+            level = row["_figures"].numerator / residents * 1000
+            bounds = statistics.rate_interval(events, residents, per=1000)
         else:
             level, bounds = row["value"], (row["interval_lower"], row["interval_upper"])
         row["comparison"] = statistics.compare(bounds, county_level, level, indicator.polarity)
@@ -556,7 +707,7 @@ def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dic
                 state = availability(indicator, [month], statuses, cadences)
                 found = figures(by_key, indicator, members, [month])
                 has_data = state.status in WITH_DATA
-                value = value_of(indicator, found, area) if has_data else None
+                value = value_of(indicator, found, area, month.financial_year) if has_data else None
                 series.append({
                     "quarter_label": str(quarter), "indicator_id": indicator.id,
                     "indicator_name": indicator.name, "sort_order": order, "area_code": area.code,
@@ -564,7 +715,9 @@ def build_monthly(quarter: Quarter, catalogue: Catalogue, observations: list[dic
                     "polarity": indicator.polarity, "month_start": month.start, "status": state.status,
                     "status_reason": state.reason, "value": _rounded(value),
                     "numerator": _rounded(found.numerator) if has_data else None,
-                    "denominator": _rounded(_denominator(indicator, found, area)) if has_data else None,
+                    "denominator": (_rounded(_denominator(indicator, found, area, month.financial_year))
+                                    if has_data else None),
+                    **_population_used(indicator, area, [month], has_data, False),
                     "persons": found.persons if indicator.person_level and has_data else None,
                     "suppression": pattern.suppression((indicator.id, area.code, month, month)), **stamp,
                 })
@@ -624,19 +777,25 @@ def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], lis
             connection,
             "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
             "WHERE in_county ORDER BY area_type, area_name")
+        estimates = query(connection, "SELECT area_code, year, persons, females FROM core.area_population")
+    by_year: dict[str, dict[int, tuple[int | None, int | None]]] = {}
+    for e in estimates:  # the county's are the sums of its districts' (sql/load/reference.sql)
+        by_year.setdefault(e["area_code"], {})[int(e["year"])] = (e["persons"], e["females"])
     districts = [r for r in area_rows if r["area_type"] == "district"]
     areas = []
     for r in area_rows:
         members = districts if r["area_code"] == COUNTY else [r]
         areas.append(Area(r["area_code"], r["area_name"], r["area_type"],
-                          sum(m["population_mid2014"] for m in members), sum(m["females_mid2014"] for m in members)))
+                          sum(m["population_mid2014"] for m in members), sum(m["females_mid2014"] for m in members),
+                          by_year.get(r["area_code"], {})))
     return observations, statuses, sorted(areas, key=lambda a: (a.code != COUNTY, a.name))
 
 
 def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Catalogue | None = None,
             export_dir: Path | None = None) -> dict[str, Any]:
     """Recompute one quarter: read its inputs in one snapshot, replace its mart rows in one transaction, then
-    write its export; under the quarter's lock, so two computations of one quarter never interleave."""
+    publish its export (a new version, or the latest kept when nothing published changed: ``version``,
+    ``new_version``); under the quarter's lock, so two computations of one quarter never interleave."""
     from safer_communities.indicators import load_catalogue
     from safer_communities.registry import default_registry
     from safer_communities.warehouse import bulk_copy_rows
@@ -659,44 +818,72 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
             for table, columns, table_rows in (("mart.dashboard_quarterly", COLUMNS, rows),
                                                ("mart.dashboard_monthly", MONTHLY_COLUMNS, monthly),
                                                ("mart.dashboard_summary", SUMMARY_COLUMNS, summary)):
-                connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"), {"quarter": str(quarter)})
+                connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"),
+                                   {"quarter": str(quarter)})
                 bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
-        files = export(warehouse, quarter, export_dir)
+        published = export(warehouse, quarter, export_dir)
     overall = next(row for row in summary if row["priority_id"] == "all")
     withheld = sum(row["suppressed"] and row["status"] in WITH_DATA for row in rows)
-    return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in files], "withheld": withheld,
-            "audited": audited,
+    return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in published.files],
+            "version": published.number, "new_version": published.new, "withheld": withheld, "audited": audited,
             **{key: overall[key] for key in ("indicators", "with_data", "on_track", "not_available")}}
 
 
 def export_folder(quarter: Quarter, root: Path | None = None) -> Path:
+    """The quarter's export folder: its versions ``v1``, ``v2``, ..., ``latest`` and ``changelog.md``."""
     return (root or home() / "exports" / "dashboard") / quarter.slug
 
 
-def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> list[Path]:
-    """Write the quarter's published rows, monthly series and summary as CSV and Parquet (DuckDB writes both)."""
+def latest_export(quarter: Quarter, root: Path | None = None) -> Path:
+    """The quarter's newest export (the ``latest`` link): read the export through it."""
+    from safer_communities.publication import latest
+
+    return latest(export_folder(quarter, root))
+
+
+EXPORTS = (
+    ("dashboard", "SELECT * FROM mart.dashboard_published WHERE quarter_label = :quarter "
+                  "ORDER BY sort_order, area_type, area_name"),
+    ("monthly", "SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :quarter "
+                "ORDER BY sort_order, area_type, area_name, month_start"),
+    ("summary", "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :quarter ORDER BY sort_order"),
+)
+
+
+def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> Version:
+    """Publish the quarter's published rows, monthly series and summary as CSV and Parquet (DuckDB writes both):
+    a new version of its export folder, with its manifest and change log (``safer_communities.publication``),
+    unless they are the latest version's, which stays. The version's ``files`` are the CSV and Parquet files."""
     import duckdb
     import pandas as pd
 
-    folder = export_folder(quarter, root)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, sql in (
-        ("dashboard", "SELECT * FROM mart.dashboard_published WHERE quarter_label = :quarter "
-                      "ORDER BY sort_order, area_type, area_name"),
-        ("monthly", "SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :quarter "
-                    "ORDER BY sort_order, area_type, area_name, month_start"),
-        ("summary", "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :quarter ORDER BY sort_order"),
-    ):
-        rows = warehouse.query(sql, {"quarter": str(quarter)})
-        columns = list(rows[0]) if rows else []
-        frame = pd.DataFrame(rows, columns=columns, dtype=object)  # noqa: F841 (read by DuckDB below)
-        types = EXPORT_TYPES[name]
-        typed = ", ".join(f"CAST({column} AS {types.get(column, 'VARCHAR')}) AS {column}" for column in columns)
-        with duckdb.connect() as connection:
-            for suffix, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
-                path = folder / f"{name}.{suffix}"
-                quoted = str(path).replace("'", "''")
-                connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{quoted}' ({options})")
-                written.append(path)
-    return written
+    from safer_communities import publication
+    from safer_communities.warehouse import query
+
+    with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
+        tables = {name: query(connection, sql, {"quarter": str(quarter)}) for name, sql in EXPORTS}
+        sources = publication.source_periods(connection, quarter)
+    version = publication.plan(export_folder(quarter, root), "dashboard export", tables, sources,
+                               publication.stamp(quarter, tables["summary"]))
+    names = [f"{name}.{suffix}" for name, _ in EXPORTS for suffix in ("csv", "parquet")]
+    if not version.new:
+        version.files = [version.path / name for name in names]
+        return version
+
+    def write(folder: Path) -> list[Path]:
+        written = []
+        for name, rows in tables.items():
+            columns = list(rows[0]) if rows else []
+            frame = pd.DataFrame(rows, columns=columns, dtype=object)  # noqa: F841 (read by DuckDB below)
+            types = EXPORT_TYPES[name]
+            typed = ", ".join(f"CAST({column} AS {types.get(column, 'VARCHAR')}) AS {column}" for column in columns)
+            with duckdb.connect() as connection:
+                for suffix, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
+                    path = folder / f"{name}.{suffix}"
+                    quoted = str(path).replace("'", "''")
+                    connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{quoted}' ({options})")
+                    written.append(path)
+        return written
+
+    version.files = publication.publish(version, write)
+    return version

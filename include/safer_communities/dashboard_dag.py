@@ -38,6 +38,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
         schedule=PartitionedAssetTimetable(assets=condition),
         start_date=None,
         catchup=False,
+        max_active_runs=1,  # one run computes and publishes at a time; the quarter's lock guards the rest
         tags=list(TAGS),
         params={"quarter": Param("", type="string", title="Quarter", description=QUARTER_HELP)},
         default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
@@ -77,7 +78,8 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
 
         @task(pool=WRITER_POOL, map_index_template="{{ result['quarter'] }}")
         def report(result: dict, dag_run=None) -> str:
-            """The quarter's board report from the published mart: HTML, and PDF where Chromium is installed."""
+            """The quarter's board report from the published mart: HTML, and PDF where Chromium is installed; a new
+            version of it when the published cells changed, else the latest version stays."""
             import logging
 
             from safer_communities import report as board_report

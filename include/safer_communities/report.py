@@ -21,6 +21,7 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_communities.availability import STATUS_WORDS
 from safer_communities.indicators import display
 from safer_communities.periods import Quarter
 from safer_communities.settings import PACKAGE_DIR, home
@@ -66,8 +67,8 @@ def suppression_legend(threshold: int) -> dict[str, str]:
 ATTRIBUTION = [
     "Police recorded crime and anti-social behaviour: data.police.uk (Leicestershire Police). Contains public "
     "sector information licensed under the Open Government Licence v3.0.",
-    "Population estimates (ONS mid-2014) and the LSOA to local authority district lookup: Office for National "
-    "Statistics. Contains public sector information licensed under the Open Government Licence v3.0.",
+    "Population estimates (ONS mid-2014 and mid-2015) and the LSOA to local authority district lookup: Office for "
+    "National Statistics. Contains public sector information licensed under the Open Government Licence v3.0.",
     "Open Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 ]
 
@@ -108,9 +109,9 @@ def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[
 
     rows = glance_for([str(_quarter(quarter))], glance, sources)
     for row in rows:
-        # the data-quality page, relative to reports/<quarter>/ (write() puts it at quality/<source>/)
+        # the data-quality page, relative to reports/<quarter>/<version>/ (write() puts it at quality/<source>/)
         row["quality_href"] = (None if row["status"] == "not ingested"
-                               else f"../../quality/{row['source']}/{parse_any(row['period']).slug}.html")
+                               else f"../../../quality/{row['source']}/{parse_any(row['period']).slug}.html")
     return rows
 
 
@@ -161,7 +162,7 @@ def indicator_sentence(row: dict) -> str:
     """E.g. 'Reduction in offending by the IOM cohort: 56.4%, against 39.0% for the previous cohort: on track.'"""
     name = row["indicator_name"]
     if not has_data(row):
-        return f"{name}: n/a, not available ({row['status']}; the reason is given above)."
+        return f"{name}: n/a, {STATUS_WORDS.get(row['status'], row['status'])} (the reason is given above)."
     if row["suppressed"]:
         figure = f"{row['value_display']} (hidden: {hidden_because(row)})"
     else:
@@ -170,8 +171,8 @@ def indicator_sentence(row: dict) -> str:
         if compared:
             figure += f", {compared}"
     rag = rag_of(row)
-    if row["status"] == "incomplete":
-        judgement = f"not judged, {row['on_track_reason']}"
+    if row["status"] == "incomplete":  # the reason says which check failed, or which look-back is not loaded
+        judgement = f"not judged, {row['on_track_reason'].rstrip('.')}"
     elif rag == "green":
         judgement = "on track"
     elif rag == "amber":
@@ -494,7 +495,8 @@ def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], .
 
 
 def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], glance: list[dict], as_of: date | None) -> str:
+            availability: list[dict], glance: list[dict], as_of: date | None, version: dict | None = None) -> str:
+    """The page; ``version`` (number, published, previous, changes) is the publication's line in the header."""
     from safer_communities import readiness
     from safer_communities.indicators import load_catalogue
     from safer_communities.registry import default_registry
@@ -504,30 +506,76 @@ def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
     ready = readiness.assess(_quarter(quarter), as_of, glance, default_registry(), catalogue,
                              readiness.load_reporting())
     page = context(quarter, rows, monthly, summary, availability, as_of, ready, catalogue.small_numbers.threshold)
-    return _environment().get_template(TEMPLATE).render(**page)
+    return _environment().get_template(TEMPLATE).render(**page, version=version)
+
+
+def report_folder(quarter: Quarter | str) -> Path:
+    """The quarter's report folder: its versions ``v1``, ``v2``, ..., ``latest`` and ``changelog.md``."""
+    return home() / "reports" / _quarter(quarter).slug
 
 
 def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
-    return (Path(out_dir) if out_dir else home() / "reports" / _quarter(quarter).slug) / "report.html"
+    """Where to read the report: ``out_dir/report.html``, else the quarter's latest version."""
+    from safer_communities.publication import latest
+
+    return (Path(out_dir) if out_dir else latest(report_folder(quarter))) / "report.html"
 
 
 def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | None = None,
           as_of: date | None = None, pdf: bool = False) -> Path:
-    """Write the report to ``out_dir/report.html`` (default ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``),
-    and with ``pdf`` its PDF beside it (printed by headless Chromium)."""
-    from safer_communities import quality_docs
+    """Publish the report as a new version of ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``
+    (``safer_communities.publication``: ``v<N>/report.html``, ``latest``, the change log), unless the published
+    cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
+    ``pdf``, its PDF beside it (printed by headless Chromium). Returns the page's path."""
+    from safer_communities import publication, quality_docs
 
     rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)
-    path = report_path(quarter, Path(out_dir) if out_dir else None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of), encoding="utf-8")
-    if out_dir is None:  # the default layout: the availability page links to these
-        for row in availability:
-            if row["quality_href"]:
-                quality_docs.write(warehouse, row["source"], row["period"])
-    if pdf:
-        write_pdf(path)
-    return path
+    if out_dir:
+        path = Path(out_dir) / "report.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of), encoding="utf-8")
+        if pdf:
+            write_pdf(path)
+        return path
+    for row in availability:  # the default layout: the availability page links to these
+        if row["quality_href"]:
+            quality_docs.write(warehouse, row["source"], row["period"])
+    label = _quarter(quarter)
+    with warehouse.exclusive(f"report:{label}"):  # one publisher of the quarter's report at a time
+        with warehouse.snapshot() as connection:
+            sources = publication.source_periods(connection, label)
+        as_of = as_of or date.today()
+        version = publication.plan(report_folder(label), "board report",
+                                   {"dashboard": rows, "monthly": monthly, "summary": summary}, sources,
+                                   {**publication.stamp(label, summary), "as_of": as_of.isoformat()})
+        if not version.new:
+            path = version.path / "report.html"
+            if pdf and not path.with_suffix(".pdf").exists():  # kept, but written without its PDF: add it whole
+                _add_pdf(path)
+            return path
+        shown = {"number": version.number, "published": as_of, "previous": version.previous,
+                 "changes": publication.summary(version) if version.previous else None}
+
+        def write_files(folder: Path) -> list[Path]:
+            page = folder / "report.html"
+            page.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of, shown),
+                            encoding="utf-8")
+            return [page, write_pdf(page)] if pdf else [page]
+
+        return publication.publish(version, write_files)[0]
+
+
+def _add_pdf(page: Path) -> Path:
+    """Print a published page's PDF in a scratch folder and move it beside the page in one step."""
+    import os
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=page.parent.parent) as scratch:
+        copy = Path(scratch) / page.name
+        shutil.copyfile(page, copy)
+        os.replace(write_pdf(copy), page.with_suffix(".pdf"))
+    return page.with_suffix(".pdf")
 
 
 # ---------------------------------------------------------------------------- the browser: PDF and pictures

@@ -28,6 +28,22 @@ CREATE TABLE IF NOT EXISTS core.dim_area (
 );
 COMMENT ON TABLE core.dim_area IS 'Leicestershire county (E10000018), its seven districts, and Leicester and Rutland (same force area, not in the county dashboard). ONS mid-year populations.';
 COMMENT ON COLUMN core.dim_area.in_county IS 'True for the county and its seven districts: the areas of the dashboard.';
+COMMENT ON COLUMN core.dim_area.population_mid2014 IS 'ONS mid-2014 resident population (exact); the county''s is the sum of its districts''.';
+COMMENT ON COLUMN core.dim_area.females_mid2014 IS 'ONS mid-2014 female residents (exact); NULL for the county, whose figure is the sum of its districts''.';
+COMMENT ON COLUMN core.dim_area.population_mid2015 IS 'ONS mid-2015 resident population rounded to 100, as in the reference file (the county''s published 675,300; rates use core.area_population, where the county is the sum of its districts, 675,200).';
+
+CREATE TABLE IF NOT EXISTS core.area_population (
+    area_code  VARCHAR(9) NOT NULL,
+    year       INTEGER NOT NULL,
+    persons    INTEGER NOT NULL,
+    females    INTEGER,
+    PRIMARY KEY (area_code, year)
+);
+COMMENT ON TABLE core.area_population IS 'ONS mid-year population estimates by area and year, from include/reference/district_population.csv: mid-2014 (exact, with females) and mid-2015 (rounded to 100, no female split). The county''s figures are the sums of its seven districts''. A rate uses its own year''s estimate, else the nearest (README, Population years).';
+COMMENT ON COLUMN core.area_population.area_code IS 'The area (core.dim_area): the county, a district, Leicester or Rutland.';
+COMMENT ON COLUMN core.area_population.year IS 'The year of the mid-year (30 June) estimate, e.g. 2015: the rates of financial year 2015/16 are per it.';
+COMMENT ON COLUMN core.area_population.persons IS 'All residents.';
+COMMENT ON COLUMN core.area_population.females IS 'Female residents (all ages); NULL where the estimate has no female split (mid-2015).';
 
 CREATE TABLE IF NOT EXISTS core.dim_lsoa (
     lsoa_code      VARCHAR(9) PRIMARY KEY,

@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_quarterly (
     value_display       VARCHAR NOT NULL,
     numerator           DOUBLE PRECISION,
     denominator         DOUBLE PRECISION,
+    population_year     INTEGER,
+    population_note     VARCHAR,
     interval_lower      DOUBLE PRECISION,
     interval_upper      DOUBLE PRECISION,
     interval_method     VARCHAR,
@@ -58,6 +60,9 @@ ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS ytd_suppression VA
 ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS last_year_suppression VARCHAR;
 ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS previous_suppression VARCHAR;
 ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS trend_suppressed BOOLEAN DEFAULT FALSE;
+-- Warehouses created before the population years get them here.
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS population_year INTEGER;
+ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS population_note VARCHAR;
 COMMENT ON TABLE mart.dashboard_quarterly IS 'One row per indicator x area (the county and its seven districts) x financial-year quarter. Figures use the true values; mart.dashboard_published withholds what disclosure control hides (safer_communities.disclosure). Columns are described in the README (The dashboard mart).';
 COMMENT ON COLUMN mart.dashboard_quarterly.suppression IS 'The quarter''s value withheld: primary (its own count is 1-4 people, shown <5) or secondary (withheld so that a small number elsewhere cannot be worked out, shown [c]); NULL when published.';
 COMMENT ON COLUMN mart.dashboard_quarterly.ytd_suppression IS 'The year to date withheld (primary or secondary), as suppression is for the quarter''s value.';
@@ -65,10 +70,12 @@ COMMENT ON COLUMN mart.dashboard_quarterly.last_year_suppression IS 'Last year''
 COMMENT ON COLUMN mart.dashboard_quarterly.previous_suppression IS 'The previous value a target is set from (and so the target and the on-track judgement) withheld.';
 COMMENT ON COLUMN mart.dashboard_quarterly.trend_suppressed IS 'A month of the six-month trend is withheld, so the trend word is not published.';
 COMMENT ON COLUMN mart.dashboard_quarterly.value IS 'The quarter''s value in the indicator''s unit; NULL when the data is not available (never 0).';
-COMMENT ON COLUMN mart.dashboard_quarterly.status IS 'Availability inherited from the sources: the worst status of any source period the quarter''s value needs (rejected, unavailable, late, incomplete, available).';
+COMMENT ON COLUMN mart.dashboard_quarterly.status IS 'Availability inherited from the sources: the worst status of any source period the quarter''s value needs (rejected, unavailable, late, awaited, incomplete, available).';
 COMMENT ON COLUMN mart.dashboard_quarterly.on_track IS 'green, amber (missed by no more than 5%), red or grey (no target, or data not available), judged on the year-to-date value.';
 COMMENT ON COLUMN mart.dashboard_quarterly.trend IS 'Over the six months to the quarter end (Poisson regression, Wald test): improving, worsening, increasing, decreasing, no significant change, or cannot be calculated.';
 COMMENT ON COLUMN mart.dashboard_quarterly.comparison IS 'Districts only: better, similar or worse than the county (higher, similar or lower where there is no judgement), by the 95% interval.';
+COMMENT ON COLUMN mart.dashboard_quarterly.population_year IS 'Rates: the ONS mid-year estimate the value (and the year to date) is per, and the denominator is: the year its financial year starts in (2015/16: mid-2015), else the nearest year available. NULL for counts and percentages, and when there is no value.';
+COMMENT ON COLUMN mart.dashboard_quarterly.population_note IS 'Rates: why a figure of the row is not per its own year''s estimate (the value, or last year''s figures), e.g. ''mid-2015 estimate used: no estimate for 2019 in the reference data''; NULL when every figure uses its own year.';
 COMMENT ON COLUMN mart.dashboard_quarterly.persons IS 'The people behind the quarter''s figure (person-level indicators); not published.';
 
 CREATE TABLE IF NOT EXISTS mart.dashboard_monthly (
@@ -88,6 +95,8 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_monthly (
     value_display       VARCHAR NOT NULL,
     numerator           DOUBLE PRECISION,
     denominator         DOUBLE PRECISION,
+    population_year     INTEGER,
+    population_note     VARCHAR,
     persons             BIGINT,
     suppressed          BOOLEAN NOT NULL,
     suppression         VARCHAR,
@@ -96,8 +105,13 @@ CREATE TABLE IF NOT EXISTS mart.dashboard_monthly (
     computed_at         TIMESTAMP NOT NULL,
     PRIMARY KEY (quarter_label, indicator_id, area_code, month_start)
 );
+-- Warehouses created before the population years get them here.
+ALTER TABLE mart.dashboard_monthly ADD COLUMN IF NOT EXISTS population_year INTEGER;
+ALTER TABLE mart.dashboard_monthly ADD COLUMN IF NOT EXISTS population_note VARCHAR;
 COMMENT ON TABLE mart.dashboard_monthly IS 'The six months to each quarter''s end of every monthly indicator, per area and month: the series behind the six-month trend, for the report''s trend charts. Written with the quarter by safer_communities.dashboard; mart.dashboard_monthly_published hides small numbers.';
 COMMENT ON COLUMN mart.dashboard_monthly.status IS 'The month''s own availability (the worst status of its sources); value is NULL when the data is not available (never 0).';
+COMMENT ON COLUMN mart.dashboard_monthly.population_year IS 'Rates: the ONS mid-year estimate the month''s value is per (its financial year''s, else the nearest available); NULL otherwise.';
+COMMENT ON COLUMN mart.dashboard_monthly.population_note IS 'Rates: why the month''s value is not per its own year''s estimate; NULL when it is.';
 COMMENT ON COLUMN mart.dashboard_monthly.suppression IS 'primary: 1-4 people in the month (<5); secondary: withheld so that a small number elsewhere cannot be worked out ([c]).';
 
 CREATE TABLE IF NOT EXISTS mart.dashboard_summary (
@@ -132,6 +146,7 @@ SELECT
     d.value_display,
     CASE WHEN d.suppressed THEN NULL ELSE d.numerator END AS numerator,
     CASE WHEN d.suppressed THEN NULL ELSE d.denominator END AS denominator,
+    d.population_year, d.population_note,
     CASE WHEN d.suppressed THEN NULL ELSE d.interval_lower END AS interval_lower,
     CASE WHEN d.suppressed THEN NULL ELSE d.interval_upper END AS interval_upper,
     d.interval_method,
@@ -166,7 +181,9 @@ SELECT
 FROM mart.dashboard_quarterly AS d;
 COMMENT ON VIEW mart.dashboard_published IS 'The dashboard for report generators, after disclosure control: a count of 1-4 people is withheld (value_display ''<5''), other figures are withheld so that no small number can be worked out from what is published (''[c]''), each figure of a row (the quarter, the year to date, last year, the previous value) on its own, with the judgements made from it; ''n/a'' where data is not available. Audited by a linear programme before it is written.';
 
-CREATE OR REPLACE VIEW mart.dashboard_monthly_published AS
+-- Dropped and recreated: a column added in the middle (population_year) cannot be a REPLACE on PostgreSQL.
+DROP VIEW IF EXISTS mart.dashboard_monthly_published;
+CREATE VIEW mart.dashboard_monthly_published AS
 SELECT
     m.quarter_label, m.indicator_id, m.indicator_name, m.sort_order, m.area_code, m.area_name, m.area_type,
     m.unit, m.polarity, m.month_start, m.status, m.status_reason,
@@ -174,6 +191,7 @@ SELECT
     m.value_display,
     CASE WHEN m.suppressed THEN NULL ELSE m.numerator END AS numerator,
     CASE WHEN m.suppressed THEN NULL ELSE m.denominator END AS denominator,
+    m.population_year, m.population_note,
     m.suppressed, m.suppression, m.run_id, m.code_version, m.computed_at
 FROM mart.dashboard_monthly AS m;
 COMMENT ON VIEW mart.dashboard_monthly_published IS 'The monthly series for report generators: hidden cells have no value (value_display ''<5'' or ''[c]''), ''n/a'' where data is not available; persons are not published.';

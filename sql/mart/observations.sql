@@ -1,7 +1,7 @@
 -- Every indicator's raw figures per county district and period, read by safer_communities.dashboard.
 -- One row per indicator x district x period that has data; a district with nothing in a period has
 -- no row (the dashboard counts it as 0 when the source is available). County figures are the sums
--- of the districts. Rates' populations come from core.dim_area, not from here.
+-- of the districts. Rates' populations come from core.area_population, by year, not from here.
 --   period_start the month, a quarter's first month or a financial year's April, as the
 --                indicator's grain in include/config/indicators.yaml says
 --   numerator    the count, or a percentage's numerator (survey: the weighted yes)
