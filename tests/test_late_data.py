@@ -75,6 +75,11 @@ def test_a_file_that_vanishes_after_loading_keeps_its_data_status_and_figures(ho
     history = warehouse.query("SELECT status FROM audit.source_status_history WHERE period = '2020-01'")
     assert [r["status"] for r in history] == ["available"]
     assert len(warehouse.query("SELECT notice FROM audit.delivery_notice")) == 2
+    # the period's data-quality page lists the notices under its unchanged status
+    from safer_communities import quality_docs
+
+    page = quality_docs.render(warehouse, POLICE, "2020-01")
+    assert page.count("The file is no longer delivered: ") == 2 and ">available<" in page
     # recomputed, the dashboard keeps every figure
     dashboard.compute(warehouse, Quarter.parse("2019/20 Q4"), run_id="second", export_dir=home / "exports")
     assert quarter_figures(warehouse, "2019/20 Q4") == figures

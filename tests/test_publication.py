@@ -76,8 +76,8 @@ def test_two_computations_of_one_quarter_at_once_leave_one_set_of_rows(home, mak
             release.wait(300)
         return read_inputs(connection_warehouse, quarter)
 
-    def exporting(connection_warehouse, quarter, root=None):
-        published = export(connection_warehouse, quarter, root)
+    def exporting(connection_warehouse, quarter, root=None, sources=None):
+        published = export(connection_warehouse, quarter, root, sources)
         steps.append(("exported", threading.current_thread().name))
         return published
 

@@ -772,7 +772,8 @@ def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], lis
     first, last = data_window(quarter)
     with warehouse.snapshot() as connection:
         observations = query(connection, OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
-        statuses = query(connection, "SELECT source, period, status, reason FROM audit.source_status")
+        # each status with the file it is about: the publication's manifest is of the same state as the figures
+        statuses = query(connection, SQL_DIR / "audit" / "source_files.sql")
         area_rows = query(
             connection,
             "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
@@ -821,7 +822,7 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
                 connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"),
                                    {"quarter": str(quarter)})
                 bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
-        published = export(warehouse, quarter, export_dir)
+        published = export(warehouse, quarter, export_dir, sources=statuses)
     overall = next(row for row in summary if row["priority_id"] == "all")
     withheld = sum(row["suppressed"] and row["status"] in WITH_DATA for row in rows)
     return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in published.files],
@@ -850,10 +851,13 @@ EXPORTS = (
 )
 
 
-def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> Version:
+def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
+           sources: list[dict] | None = None) -> Version:
     """Publish the quarter's published rows, monthly series and summary as CSV and Parquet (DuckDB writes both):
     a new version of its export folder, with its manifest and change log (``safer_communities.publication``),
-    unless they are the latest version's, which stays. The version's ``files`` are the CSV and Parquet files."""
+    unless they are the latest version's, which stays. The version's ``files`` are the CSV and Parquet files.
+    ``sources``: the source statuses and files the figures were computed from (``read_inputs``), else read
+    now, with the rows."""
     import duckdb
     import pandas as pd
 
@@ -862,7 +866,8 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None) -> 
 
     with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
         tables = {name: query(connection, sql, {"quarter": str(quarter)}) for name, sql in EXPORTS}
-        sources = publication.source_periods(connection, quarter)
+        sources = publication.source_periods(quarter, sources if sources is not None
+                                             else query(connection, publication.SOURCE_FILES_SQL))
     version = publication.plan(export_folder(quarter, root), "dashboard export", tables, sources,
                                publication.stamp(quarter, tables["summary"]))
     names = [f"{name}.{suffix}" for name, _ in EXPORTS for suffix in ("csv", "parquet")]

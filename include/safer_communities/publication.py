@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from safer_communities.settings import SQL_DIR
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
     from safer_communities.periods import Quarter
 
@@ -101,15 +100,15 @@ def digest(published: dict) -> str:
     return hashlib.sha256(json.dumps(published, sort_keys=True).encode()).hexdigest()
 
 
-def source_periods(connection: Connection, quarter: Quarter) -> list[dict]:
+def source_periods(quarter: Quarter, rows: list[dict]) -> list[dict]:
     """The source periods the quarter's figures read (its data window), each with its status and the file the
-    status is about: sha256 and original name."""
+    status is about, sha256 and original name (rows of ``sql/audit/source_files.sql``)."""
     from safer_communities.dashboard import data_window
     from safer_communities.periods import parse_any
-    from safer_communities.warehouse import query
 
     first, last = data_window(quarter)
-    return [row for row in query(connection, SOURCE_FILES_SQL)
+    keep = ("source", "period", "status", "file_sha256", "original_name")
+    return [{key: row[key] for key in keep} for row in rows
             if any(first <= month <= last for month in parse_any(row["period"]).months)]
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from safer_communities.warehouse import Warehouse
 
 SQL = SQL_DIR / "audit" / "quality_page.sql"
-QUERIES = ("status", "files", "rules", "quarantine", "checks", "loads")
+QUERIES = ("status", "files", "rules", "quarantine", "checks", "loads", "notices")
 TEMPLATE = "quality.html.j2"
 QUARANTINE_SHOWN = 20
 
@@ -114,6 +114,7 @@ def context(source: str, period: str, rows: dict[str, list[dict[str, Any]]]) -> 
         "checks": [{**c, **_outcome(c["passed"]), "checked_at": _when(c["checked_at"])} for c in rows["checks"]],
         "loads": [{**b, "current": b["file_sha256"] == sha, "loaded_at": _when(b["loaded_at"])}
                   for b in rows["loads"]],
+        "notices": [{**n, "noted_at": _when(n["noted_at"])} for n in rows["notices"]],
         "outcomes": OUTCOME,
     }
 

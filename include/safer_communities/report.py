@@ -528,6 +528,7 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
     ``pdf``, its PDF beside it (printed by headless Chromium). Returns the page's path."""
     from safer_communities import publication, quality_docs
+    from safer_communities.warehouse import query
 
     rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)
     if out_dir:
@@ -543,7 +544,7 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     label = _quarter(quarter)
     with warehouse.exclusive(f"report:{label}"):  # one publisher of the quarter's report at a time
         with warehouse.snapshot() as connection:
-            sources = publication.source_periods(connection, label)
+            sources = publication.source_periods(label, query(connection, publication.SOURCE_FILES_SQL))
         as_of = as_of or date.today()
         version = publication.plan(report_folder(label), "board report",
                                    {"dashboard": rows, "monthly": monthly, "summary": summary}, sources,

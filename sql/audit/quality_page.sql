@@ -1,5 +1,5 @@
 -- The data-quality page of one (source, period): safer_communities.quality_docs runs these statements
--- in this order (status, files, rules, quarantine, checks, loads). Never raw_record:
+-- in this order (status, files, rules, quarantine, checks, loads, notices). Never raw_record:
 -- the page must not show a row's content.
 -- Bound: :source, :period, :sha256 (the file the status is about; NULL when there is none).
 
@@ -42,3 +42,9 @@ SELECT load_batch_id, file_sha256, run_id, rows_read, rows_loaded, rows_quaranti
 FROM audit.load_batch
 WHERE source = :source AND period = :period
 ORDER BY loaded_at DESC, load_batch_id DESC;
+
+-- notices: what runs noticed about the period's deliveries without changing its data or status, newest first
+SELECT notice, run_id, noted_at
+FROM audit.delivery_notice
+WHERE source = :source AND period = :period
+ORDER BY noted_at DESC;
