@@ -108,7 +108,7 @@ def source_periods(quarter: Quarter, rows: list[dict]) -> list[dict]:
 
     first, last = data_window(quarter)
     keep = ("source", "period", "status", "file_sha256", "original_name")
-    return [{key: row[key] for key in keep} for row in rows
+    return [{key: row.get(key) for key in keep} for row in rows
             if any(first <= month <= last for month in parse_any(row["period"]).months)]
 
 
