@@ -54,9 +54,21 @@ def test_the_link_is_on_the_tasks_that_write_pages_only(monkeypatch):
         assert link.get_link(type("Task", (), {"task_id": task_id})(), ti_key=key) == ""
 
 
+class ReadsSomeDags:
+    """Stands in for Airflow's auth manager in-process: a user who may read the runs of some DAGs only. The real
+    one (the api-server's, with its login) is in ``tests/test_scheduler.py``."""
+
+    def __init__(self, dags: set[str]) -> None:
+        self.dags = dags
+
+    def is_authorized_dag(self, *, method, access_entity, details, user) -> bool:
+        return method == "GET" and details.id in self.dags
+
+
 # FastAPI's TestClient (the app run in-process over ASGI) warns about its own httpx use
 @pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient. is deprecated")
 def test_the_app_serves_the_working_areas_pages_and_nothing_else(tmp_path, monkeypatch):
+    from airflow.api_fastapi.core_api.security import get_user
     from fastapi.testclient import TestClient
 
     monkeypatch.setenv("SAFER_COMMUNITIES_HOME", str(tmp_path))
@@ -64,18 +76,35 @@ def test_the_app_serves_the_working_areas_pages_and_nothing_else(tmp_path, monke
     page.parent.mkdir(parents=True)
     page.write_text("<p>marac_referrals 2015/16 Q1</p>")
     (tmp_path / "warehouse.duckdb").write_bytes(b"secret")
-    with TestClient(airflow_pages.app()) as client:
+    version = tmp_path / "reports" / "2015-16-Q1" / "v1"
+    version.mkdir(parents=True)
+    (version / "report.html").write_text("<p>2015/16 Q1, version 1</p>")
+    (version.parent / "latest").symlink_to("v1")  # as publication swaps it: a relative link beside v1
+    pages = airflow_pages.app()
+    addresses = ["/quality/marac_referrals/2015-16-Q1.html", "/reports/2015-16-Q1/latest/report.html",
+                 "/runs/ingest_marac/manual__1", "/quality/../warehouse.duckdb", "/quality/%2e%2e/warehouse.duckdb",
+                 "/reports/..%2fwarehouse.duckdb", "/quality/marac_referrals/..%2f..%2fwarehouse.duckdb"]
+    with TestClient(pages) as client:  # nobody logged in: nothing at all, whatever the path
+        assert {address: client.get(address).status_code for address in addresses} == dict.fromkeys(addresses, 401)
+
+    monkeypatch.setattr("airflow.api_fastapi.app.get_auth_manager", lambda: ReadsSomeDags({"ingest_marac"}))
+    pages.dependency_overrides[get_user] = lambda: "a MARAC analyst"
+    with TestClient(pages) as client:
         served = client.get("/quality/marac_referrals/2015-16-Q1.html")
         assert served.status_code == 200 and served.text == page.read_text()
-        assert client.get("/reports/2015-16-Q1/latest/report.html").status_code == 404  # not written yet
-        version = tmp_path / "reports" / "2015-16-Q1" / "v1"
-        version.mkdir(parents=True)
-        (version / "report.html").write_text("<p>2015/16 Q1, version 1</p>")
-        (version.parent / "latest").symlink_to("v1")  # as publication swaps it: a relative link beside v1
+        assert client.get("/reports/2015-16-Q1/latest/report.html").status_code == 403  # no dashboard access
+        assert client.get("/quality/police_street_crime/2020-01.html").status_code == 403  # nor police
+        assert client.get("/quality/no_such_source/x.html").status_code == 404
+        for address in addresses[3:]:
+            assert client.get(address).status_code in (403, 404), address  # never the file outside
+
+    monkeypatch.setattr("airflow.api_fastapi.app.get_auth_manager",
+                        lambda: ReadsSomeDags({"ingest_marac", "quarterly_dashboard"}))
+    with TestClient(pages) as client:
         assert client.get("/reports/2015-16-Q1/latest/report.html").text == "<p>2015/16 Q1, version 1</p>"
-        assert client.get("/quality/../warehouse.duckdb").status_code == 404
-        assert client.get("/quality/%2e%2e/warehouse.duckdb").status_code == 404
-    assert (tmp_path / "reports").is_dir()
+        assert client.get("/reports/2015-16-Q2/latest/report.html").status_code == 404  # not written yet
+        assert client.get("/reports/../warehouse.duckdb").status_code == 404
+        assert client.get("/reports/..%2fwarehouse.duckdb").status_code == 404
 
 
 def test_airflow_loads_the_plugin():

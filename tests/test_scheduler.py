@@ -242,6 +242,22 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
             assert api.get(f"/api/v2/dags/ingest_marac/dagRuns/{ingestion['ingest_marac']}/taskInstances/plan/links"
                            ).raise_for_status().json()["extra_links"]["Data quality and reports"] is None
             phase("data-quality pages and report reached from the runs")
+            # and nothing of it without Airflow's login: no token is 401, a forged one 403, whatever the path
+            import httpx
+
+            base = str(api.base_url).rstrip("/")
+            served = [urljoin(str(api.base_url), html.unescape(marac_pages["marac_referrals 2015/16 Q1: "
+                                                                           "data-quality page"])),
+                      report_url, f"{base}/safer-communities/runs/ingest_marac/{ingestion['ingest_marac']}",
+                      f"{base}/safer-communities/quality/%2e%2e/warehouse.duckdb",
+                      f"{base}/safer-communities/reports/..%2f..%2fdemo%2fdrop%2fmarac"]
+            with httpx.Client() as anonymous:
+                assert {url: anonymous.get(url).status_code for url in served} == dict.fromkeys(served, 401)
+                forged = {"Authorization": "Bearer forged.token.value"}
+                assert {url: anonymous.get(url, headers=forged).status_code for url in served} == dict.fromkeys(
+                    served, 403)
+            assert [api.get(url).status_code for url in served] == [200, 200, 200, 404, 404]
+            phase("the pages refused without a login")
 
             rows = mart()
             assert {key[0] for key in rows} == set(NINE)

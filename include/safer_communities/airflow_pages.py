@@ -7,7 +7,7 @@ The link opens the run's page: the data-quality page of every (source, period) t
 and the board report of every quarter it computed (its latest version, and the report's change log),
 read from the run's asset events, whose extra names them. The pages are served from
 ``$SAFER_COMMUNITIES_HOME/quality`` and ``/reports`` as written, so a report's links to its data-quality
-pages work there too.
+pages work there too, and only to a user Airflow's auth manager lets read the DAG the page belongs to.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PREFIX = "/safer-communities"
 LINKED_TASKS = ("record_status", "compute", "report")
+SERVED = ("quality", "reports")  # the working area's folders the app serves
+DASHBOARD_DAG = "quarterly_dashboard"
 
 
 def run_page(dag_id: str, run_id: str) -> str:
@@ -77,18 +79,60 @@ def _events(dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return [dict(event.extra or {}) for event in found]
 
 
+def _dag_of(folder: str, path: str) -> str:
+    """The DAG whose runs wrote the page: a data-quality page, its source family's ingestion DAG; a board report,
+    the dashboard DAG. An unknown source is not found."""
+    from fastapi import HTTPException
+
+    from safer_communities.registry import RegistryError, get_source
+
+    if folder == "reports":
+        return DASHBOARD_DAG
+    try:
+        return f"ingest_{get_source(path.split('/', 1)[0]).family}"
+    except RegistryError:
+        raise HTTPException(status_code=404, detail="Not Found") from None
+
+
+def _authorise(user, dag_id: str) -> None:
+    """Let through only a user whose Airflow role may read the DAG's runs (Airflow's own auth manager)."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+    from fastapi import HTTPException
+
+    if not get_auth_manager().is_authorized_dag(method="GET", access_entity=DagAccessEntity.RUN,
+                                                details=DagDetails(id=dag_id), user=user):
+        raise HTTPException(status_code=403, detail="Forbidden")
+
+
+def _served(folder: Path, path: str) -> Path:
+    """A file under ``folder`` (the ``latest`` link followed), or 404: never anything outside it."""
+    from fastapi import HTTPException
+
+    root = folder.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(status_code=404, detail="Not Found")
+    return target
+
+
 def app() -> FastAPI:
-    """The api-server app: ``/runs/<dag_id>/<run_id>`` lists a run's pages; ``/quality`` and ``/reports`` serve them."""
-    from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse
-    from fastapi.staticfiles import StaticFiles
+    """The api-server app: ``/runs/<dag_id>/<run_id>`` lists a run's pages; ``/quality`` and ``/reports`` serve them.
+
+    Every route asks Airflow who is calling (the UI's session cookie or a bearer token, as the REST API does:
+    none is 401) and whether that user may read the runs of the DAG the page belongs to (else 403)."""
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi import Depends, FastAPI
+    from fastapi.responses import FileResponse, HTMLResponse
 
     from safer_communities.settings import home
 
     pages = FastAPI(title="Safer Communities pages", docs_url=None, redoc_url=None, openapi_url=None)
+    caller = Depends(get_user)  # as a default value: this module's annotations are strings FastAPI cannot resolve
 
     @pages.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse)
-    def run(dag_id: str, run_id: str) -> str:
+    def run(dag_id: str, run_id: str, user=caller) -> str:
+        _authorise(user, dag_id)
         links = run_links(_events(dag_id, run_id), home())
         items = "".join(f'<li><a href="{escape(href)}">{escape(label)}</a></li>' for label, href in links) or (
             "<li>This run wrote no data-quality page or report.</li>")
@@ -96,7 +140,13 @@ def app() -> FastAPI:
                 f'{escape(run_id)}</title></head><body style="font-family: Arial, sans-serif">'
                 f"<h1>{escape(dag_id)}</h1><p>Run <code>{escape(run_id)}</code></p><ul>{items}</ul></body></html>")
 
-    for folder in ("quality", "reports"):
-        (home() / folder).mkdir(parents=True, exist_ok=True)
-        pages.mount(f"/{folder}", StaticFiles(directory=home() / folder), name=folder)
+    @pages.get("/{folder}/{path:path}")
+    def page(folder: str, path: str, user=caller) -> FileResponse:
+        from fastapi import HTTPException
+
+        if folder not in SERVED:
+            raise HTTPException(status_code=404, detail="Not Found")
+        _authorise(user, _dag_of(folder, path))
+        return FileResponse(_served(home() / folder, path))
+
     return pages
