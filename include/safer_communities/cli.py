@@ -43,7 +43,7 @@ def _warehouse():
 def migrate() -> None:
     with _warehouse() as warehouse:
         warehouse.migrate()
-        print(f"warehouse ready: {warehouse.url}")
+        print(f"warehouse ready: {warehouse.shown_url}")
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
@@ -269,7 +269,7 @@ def run(as_of: date) -> None:
     from safer_communities.periods import Quarter
 
     with _warehouse() as warehouse:
-        print(f"\nwarehouse: {warehouse.url} (mart.dashboard_quarterly, mart.dashboard_summary, "
+        print(f"\nwarehouse: {warehouse.shown_url} (mart.dashboard_quarterly, mart.dashboard_summary, "
               f"mart.dashboard_published, mart.dashboard_monthly)"
               f"\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
               f"(dashboard, monthly series and summary, CSV and Parquet, per quarter: <quarter>/latest/, "
