@@ -7,6 +7,7 @@ from safer_communities.availability import (
     check_district_collapse,
     check_follow_up_complete,
     check_no_location_share,
+    check_volume,
     loaded_status,
     missed_deadline,
     missing_status,
@@ -134,3 +135,24 @@ def test_a_follow_up_without_a_start_date_or_a_delivery_date():
     # a leap day: 12 months before 29 February 2016 is 28 February 2015
     leap = check_follow_up_complete(FOLLOW_UP, FinancialYear(2015), {date(2015, 3, 1): 1}, date(2016, 2, 29))
     assert not leap.passed and "after 2015-02-28" in leap.detail
+
+
+def test_volume_against_the_sources_own_recent_history():
+    from safer_communities.registry import Volume
+
+    rule = Volume(check="volume", min_ratio_to_median=0.7, history_periods=6, min_history_periods=3)
+    months = {"2019-10": 9000, "2019-11": 8800, "2019-12": 8600}
+    # two earlier months only: not judged
+    assert check_volume(rule, Month(2019, 12), {k: months[k] for k in ("2019-10", "2019-11", "2019-12")}).passed
+    assert "not judged" in check_volume(rule, Month(2019, 12), months).detail
+    # median of 9,000, 8,800 and 8,600 is 8,800; 70% of it is 6,160
+    half = check_volume(rule, Month(2020, 1), {**months, "2020-01": 4426})
+    assert not half.passed
+    assert half.detail == ("4,426 rows against a median of 8,800 over the 3 periods loaded before (50%): "
+                           "below 70%, a partial delivery")
+    assert check_volume(rule, Month(2020, 1), {**months, "2020-01": 6160}).passed  # exactly 70%
+    assert not check_volume(rule, Month(2020, 1), {**months, "2020-01": 6159}).passed
+    # only the six latest periods before count, and never a later one
+    history = {f"2019-{m:02d}": 100 for m in range(1, 7)} | {f"2019-{m:02d}": 1000 for m in range(7, 13)}
+    assert not check_volume(rule, Month(2020, 1), {**history, "2020-01": 600, "2020-02": 50}).passed
+    assert check_volume(rule, Month(2019, 7), {**history, "2019-07": 100}).passed  # median of Jan-Jun: 100

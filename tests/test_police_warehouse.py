@@ -149,3 +149,21 @@ def test_duckdb_and_postgres_give_the_same_warehouse(home, make_warehouse, engin
         })
     assert dumps[0] == dumps[1]
     assert len(dumps[0]["facts"]) > 10_000
+
+
+def test_a_month_delivered_half_size_is_incomplete_against_the_forces_own_history(home, warehouse):
+    """A cut copy that happens to end on a line boundary passes every rule; its volume does not."""
+    for month in ("2020-01", "2020-02", "2020-03"):
+        drop_police(home, month)
+        assert ingest.ingest("police_street_crime", month, as_of=AS_OF, run_id="t",
+                             warehouse=warehouse)[0]["status"] in ("available", "incomplete")
+    lines = (POLICE_FIXTURES / "2020-04-leicestershire-street.csv").read_bytes().splitlines(keepends=True)
+    drop_police(home, "2020-04", b"".join(lines[:3905]))  # the header and 3,904 of its 7,809 rows
+    (cut,) = ingest.ingest("police_street_crime", "2020-04", as_of=AS_OF, run_id="t", warehouse=warehouse)
+    # median of 8,852 (January), 7,857 (February) and 8,146 (March) is 8,146; 3,904 / 8,146 = 48%
+    assert cut["status"] == "incomplete"
+    assert ("3,904 rows against a median of 8,146 over the 3 periods loaded before (48%): below 70%, "
+            "a partial delivery") in cut["reason"]
+    drop_police(home, "2020-04")  # the whole month, re-delivered
+    (whole,) = ingest.ingest("police_street_crime", "2020-04", as_of=AS_OF, run_id="t", warehouse=warehouse)
+    assert "partial delivery" not in whole["reason"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from safer_communities.periods import Month, Period
-    from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, Source
+    from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, Source, Volume
 
 STATUSES = ("available", "incomplete", "awaited", "late", "unavailable", "rejected")  # from best to worst
 LOADED = ("available", "incomplete")  # the data is in the warehouse
@@ -130,6 +130,26 @@ def check_district_collapse(
                            f"{rule.min_history_months} earlier months loaded")
     return CheckResult(rule.check, True, "no district fell below "
                        f"{rule.min_ratio_to_median:.0%} of its recent median")
+
+
+def check_volume(rule: Volume, period: Period, rows: dict[str, int]) -> CheckResult:
+    """The period's rows (``rows``: rows read from the latest load of each period, this one included) against
+    the median of the latest ``history_periods`` loaded periods before it."""
+    from safer_communities.periods import parse_any
+
+    current = rows.get(str(period), 0)
+    earlier = sorted((parse_any(label) for label in rows if parse_any(label) < period), reverse=True)
+    history = [rows[str(before)] for before in earlier[:rule.history_periods]]
+    if len(history) < rule.min_history_periods:
+        return CheckResult(rule.check, True, f"not judged: fewer than {rule.min_history_periods} earlier periods "
+                                             "loaded")
+    median = statistics.median(history)
+    share = current / median if median else 1.0
+    detail = (f"{current:,} rows against a median of {median:,g} over the {len(history)} periods loaded before "
+              f"({share:.0%})")
+    if share < rule.min_ratio_to_median:
+        return CheckResult(rule.check, False, f"{detail}: below {rule.min_ratio_to_median:.0%}, a partial delivery")
+    return CheckResult(rule.check, True, detail)
 
 
 def check_months_covered(period: Period, present: set[int]) -> CheckResult:

@@ -40,6 +40,7 @@ from safer_communities.registry import (
     MonthsCovered,
     NoLocationShare,
     Source,
+    Volume,
     get_source,
 )
 from safer_communities.settings import SQL_DIR, home
@@ -402,6 +403,9 @@ def completeness(connection, source: Source, period: Period,
                 if row["month_start"] is not None:
                     by_month[Month.parse(row["month_start"][:7])] = int(row["incidents"])
             results.append(availability.check_district_collapse(rule, period, counts, names))
+        elif isinstance(rule, Volume):
+            rows = query(connection, SQL_DIR / "checks" / "volume.sql", {"source": source.name})
+            results.append(availability.check_volume(rule, period, {r["period"]: int(r["rows_read"]) for r in rows}))
     return results
 
 

@@ -60,6 +60,17 @@ class DistrictCollapse(Strict):
     min_history_months: int = Field(2, ge=1)
 
 
+class Volume(Strict):
+    """The period's rows against the source's own recent history: fewer than ``min_ratio_to_median`` of the median
+    of the latest ``history_periods`` loaded periods before it (at least ``min_history_periods`` needed) is a
+    partial delivery (a cut copy, an extract that stopped early)."""
+
+    check: Literal["volume"]
+    min_ratio_to_median: float = Field(gt=0, lt=1)
+    history_periods: int = Field(6, ge=1)
+    min_history_periods: int = Field(3, ge=1)
+
+
 class MonthsCovered(Strict):
     """Every month of the period has at least one record dated in it (a partial delivery is incomplete)."""
 
@@ -119,7 +130,7 @@ class Source(Strict):
     deadline_days_after_period_end: int = Field(ge=0)
     parameters: dict[str, str] = {}
     completeness: list[
-        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered | DistrictsCovered | FollowUpComplete,
+        Annotated[NoLocationShare | DistrictCollapse | MonthsCovered | DistrictsCovered | FollowUpComplete | Volume,
                   Field(discriminator="check")]
     ] = []
     outages: list[Outage] = []
