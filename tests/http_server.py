@@ -21,6 +21,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before sending anything
     truncate_at: int | None = None  # send the full Content-Length but only this many body bytes, then close
+    send_length: bool = True  # False: no Content-Length; the body ends when the server closes the connection
+    trickle: float = 0.0  # seconds between pieces of 16 bytes (a server sending slowly, forever in effect)
 
 
 @dataclass(frozen=True)
@@ -121,14 +123,24 @@ class LoopbackServer:
             return
         try:
             handler.send_response(reply.status)
-            headers = {"Content-Length": str(len(reply.body)), **reply.headers}
+            headers = {**({"Content-Length": str(len(reply.body))} if reply.send_length else {}), **reply.headers}
+            if not reply.send_length:
+                headers["Connection"] = "close"
             for name, value in headers.items():
                 handler.send_header(name, value)
             handler.end_headers()
             if head:
                 return
-            if reply.truncate_at is None:
+            if reply.trickle:
+                for start in range(0, len(reply.body), 16):
+                    if self._stopping.wait(reply.trickle):
+                        return
+                    handler.wfile.write(reply.body[start:start + 16])
+                    handler.wfile.flush()
+            elif reply.truncate_at is None:
                 handler.wfile.write(reply.body)
+                if not reply.send_length:
+                    handler.close_connection = True
             else:
                 handler.wfile.write(reply.body[: reply.truncate_at])
                 handler.wfile.flush()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -383,3 +385,56 @@ def test_a_failed_re_pull_of_a_loaded_month_is_a_notice_not_a_downgrade(police_h
     assert staging_rows(warehouse) == JANUARY_ROWS
     assert [r["status"] for r in warehouse.query("SELECT status FROM audit.source_status_history")] == ["available"]
     assert [r["notice"] for r in warehouse.query("SELECT notice FROM audit.delivery_notice")] == [notice]
+
+
+def test_a_body_cut_short_without_a_content_length_is_a_transfer_error(police_http, home, warehouse):
+    """A server that closes the connection halfway through the file, having sent no Content-Length."""
+    cut = JANUARY.index(b"\n", len(JANUARY) // 2) + 40  # within a line: the last row is half there
+    police_http.set(FILE_PATH, january_file(send_length=False, truncate_at=cut))
+
+    error = pull_fails(BEFORE_DEADLINE, warehouse)
+
+    assert f"no Content-Length and the body ends mid-line after {cut} bytes" in str(error)
+    assert_download_failure_recorded(warehouse, error)
+    assert_nothing_kept(home, warehouse)
+
+
+def test_a_whole_body_without_a_content_length_loads(police_http, home, warehouse):
+    police_http.set(FILE_PATH, january_file(send_length=False))
+    assert_available(run(BEFORE_DEADLINE, warehouse), home, warehouse, police_http)
+
+
+def test_a_server_trickling_bytes_is_cut_off_at_the_download_deadline(police_http, home, warehouse, tmp_path,
+                                                                      monkeypatch):
+    """One piece of 16 bytes every 50 ms never trips the one-second read timeout; the whole download's deadline
+    (one second here, declared in the registry) ends it, and nothing is kept."""
+    registry = yaml.safe_load(Path(os.environ["SAFER_COMMUNITIES_REGISTRY"]).read_text(encoding="utf-8"))
+    registry["sources"][SOURCE]["transport"]["deadline_seconds"] = 1
+    faster = tmp_path / "deadline.yaml"
+    faster.write_text(yaml.safe_dump(registry, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("SAFER_COMMUNITIES_REGISTRY", str(faster))
+    police_http.set(FILE_PATH, january_file(trickle=0.05))
+
+    started = time.monotonic()
+    error = pull_fails(BEFORE_DEADLINE, warehouse)
+
+    assert "not finished after 1 s in all" in str(error)
+    assert time.monotonic() - started < 10  # not the 28 minutes the whole file would take
+    assert_download_failure_recorded(warehouse, error)
+    assert_nothing_kept(home, warehouse)
+
+
+def test_a_part_file_left_by_a_killed_pull_is_removed(police_http, home, warehouse):
+    import subprocess
+
+    gone = subprocess.Popen(["true"])  # a process that has ended, as a killed pull's has
+    gone.wait()
+    folder = home / "var" / "landing" / ".incoming"
+    folder.mkdir(parents=True)
+    left = folder / f"{SOURCE}.2020-01.{gone.pid}.part"
+    left.write_bytes(JANUARY[:1000])
+    assert incoming(home) == [left]
+    police_http.set(FILE_PATH, january_file())
+    summary = run(BEFORE_DEADLINE, warehouse)
+    assert_available(summary, home, warehouse, police_http)
+    assert incoming(home) == []

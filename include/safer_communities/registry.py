@@ -43,7 +43,8 @@ class HttpTransport(Strict):
     conn_id: str
     location: str
     publication_check: Literal["police_api", "none"] = "none"
-    timeout_seconds: float = Field(30.0, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0)  # per read
+    deadline_seconds: float = Field(1800.0, gt=0)  # for a whole file's download
     retries: int = Field(4, ge=0, le=10)
     backoff_seconds: float = Field(1.0, ge=0)
 

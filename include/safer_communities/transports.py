@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -100,9 +101,11 @@ class HttpSourceHook:
     retried with exponential backoff on 429 and 5xx (honouring Retry-After).
     """
 
-    def __init__(self, conn_id: str, *, timeout: float = 30.0, retries: int = 4, backoff: float = 1.0) -> None:
+    def __init__(self, conn_id: str, *, timeout: float = 30.0, retries: int = 4, backoff: float = 1.0,
+                 deadline: float = 1800.0) -> None:
         self.conn_id = conn_id
         self.timeout = timeout
+        self.deadline = deadline  # seconds for a whole download, however the bytes trickle
         self.retries = retries
         self.backoff = backoff
         self._session: requests.Session | None = None
@@ -171,26 +174,41 @@ class HttpSourceHook:
         return response
 
     def download(self, path: str, destination: Path) -> str:
-        """Stream a file to ``destination``; a body shorter than its Content-Length is an error."""
+        """Stream a file to ``destination``, whole or not at all: a body shorter than its Content-Length, a text
+        body without a Content-Length that ends mid-line (the connection closed early), or a download that
+        outlasts ``deadline`` seconds in all (a server trickling bytes never trips the per-read timeout) is
+        a :class:`TransferError`, and nothing is kept."""
         import requests
+        from urllib3.exceptions import HTTPError
 
         response = self.get(path, stream=True)
         url = response.url
-        received = 0
+        received, last = 0, b""
+        give_up = time.monotonic() + self.deadline
         try:
             with Path(destination).open("wb") as handle:
-                for chunk in response.iter_content(chunk_size=1 << 20):
+                while chunk := response.raw.read1(1 << 20, decode_content=True):  # as soon as bytes arrive
                     handle.write(chunk)
-                    received += len(chunk)
-        except requests.RequestException as error:
+                    received, last = received + len(chunk), chunk[-1:]
+                    if time.monotonic() > give_up:
+                        raise TransferError(f"GET {url}: not finished after {self.deadline:g} s in all "
+                                            f"({received} bytes so far)")
+        except (requests.RequestException, HTTPError, OSError) as error:
             Path(destination).unlink(missing_ok=True)
             raise TransferError(f"GET {url}: transfer broke off after {received} bytes: {error}") from error
+        except TransferError:
+            Path(destination).unlink(missing_ok=True)
+            raise
         finally:
             response.close()
         expected = response.headers.get("Content-Length")
         if expected is not None and int(expected) != received and "Content-Encoding" not in response.headers:
             Path(destination).unlink(missing_ok=True)
             raise TransferError(f"GET {url}: truncated body, {received} of {expected} bytes")
+        if expected is None and path.endswith(".csv") and received and last != b"\n":
+            Path(destination).unlink(missing_ok=True)
+            raise TransferError(f"GET {url}: no Content-Length and the body ends mid-line after {received} bytes: "
+                                "the connection closed before the end of the file")
         return url
 
 
@@ -205,6 +223,7 @@ class HttpFiles:
             timeout=transport.timeout_seconds,
             retries=transport.retries,
             backoff=transport.backoff_seconds,
+            deadline=transport.deadline_seconds,
         )
 
 
