@@ -26,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Param, dag, task
 
 from safer_communities.alerts import FailureAlert
-from safer_communities.ingestion_dag import OWNER
+from safer_communities.dashboard_dag import QUARTER_PATTERN
+from safer_communities.ingestion_dag import OWNER, TASK_TIMEOUT
 from safer_communities.settings import WRITER_POOL
 
 QUARTER_HELP = (
@@ -44,9 +45,9 @@ QUARTER_HELP = (
     catchup=False,
     max_active_runs=1,
     tags=["safer-communities", "reporting"],
-    params={"quarter": Param("", type="string", title="Quarter", description=QUARTER_HELP)},
+    params={"quarter": Param("", type="string", pattern=QUARTER_PATTERN, title="Quarter", description=QUARTER_HELP)},
     default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                  "on_failure_callback": FailureAlert()},
+                  "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
 )
 def dashboard_deadlines():
     @task(pool=WRITER_POOL)
@@ -56,13 +57,15 @@ def dashboard_deadlines():
 
         from safer_communities import readiness
         from safer_communities.alerts import task_url
+        from safer_communities.errors import fail_fast
         from safer_communities.warehouse import Warehouse
 
         as_of = dag_run.run_after.date()
         requested = ((params or {}).get("quarter") or "").strip()
-        quarters = (readiness.quarters_requested([requested]) if requested
-                    else readiness.quarters_to_check(as_of, readiness.load_reporting()))
-        with Warehouse.from_connection() as warehouse:
+        with fail_fast():
+            quarters = (readiness.quarters_requested([requested]) if requested
+                        else readiness.quarters_to_check(as_of, readiness.load_reporting()))
+        with fail_fast(), Warehouse.migrated() as warehouse:
             checked = readiness.check(warehouse, quarters, as_of=as_of, run_id=dag_run.run_id, dag_id=dag_run.dag_id,
                                       link=task_url(dag_run.dag_id, dag_run.run_id, "check"),
                                       context=get_current_context())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +46,24 @@ def test_house_rules(dagbag, dag_id):
         callbacks = task.on_failure_callback  # a mapped task keeps the one callback it was given
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
         assert any(isinstance(c, FailureAlert) for c in callbacks), f"{task.task_id}: no failure alert wired"
+        assert task.execution_timeout is not None, f"{task.task_id}: no execution_timeout"
+
+
+@pytest.mark.parametrize(("dag_id", "name", "good", "bad"), [
+    ("ingest_police", "period", ["", "2015-04", "2015/16 Q1", "2015/16"], ["2015-13", "2015/16 Q5", "Q1", "2015"]),
+    ("quarterly_dashboard", "quarter", ["", "2015/16 Q1", "2015/16", "2013/14 Q1..2015/16 Q1"],
+     ["2015/16 Q0", "last quarter", "2013/14 Q1..", "2015/16 Q1;DROP"]),
+    ("dashboard_deadlines", "quarter", ["", "2015/16 Q1"], ["2015-16-Q1"]),
+])
+def test_a_period_the_pipeline_cannot_read_is_refused_when_triggered(dagbag, dag_id, name, good, bad):
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    param = dagbag.dags[dag_id].params.get_param(name)
+    for text in good:
+        assert param.resolve(text) == text
+    for text in bad:
+        with pytest.raises(ParamValidationError):
+            param.resolve(text)
 
 
 def test_ingest_police_shape(dagbag):
@@ -189,3 +209,61 @@ def test_an_outage_quarter_is_a_successful_run_that_still_emits_its_asset(dag_wa
     with Warehouse(dag_warehouse) as warehouse:
         reasons = [r["reason"] for r in warehouse.query("SELECT reason FROM audit.source_status")]
     assert len(reasons) == 3 and all("NICHE" in reason for reason in reasons)
+
+
+def test_an_unmigrated_warehouse_fails_the_run_at_once_saying_to_migrate(airflow_db, home, tmp_path, monkeypatch,
+                                                                         dagbag, capfd):
+    """No retry five minutes later: the first writing task fails for good, naming the command."""
+    url = f"duckdb:///{tmp_path / 'never-migrated.duckdb'}"
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
+                       json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+    drop_police(home, "2020-01")
+    dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2020-01"})
+    assert dag_run.state == "failed"
+    states = {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
+    assert states["pull"] == ("failed", 1)  # not up_for_retry
+    assert states["record_status"][0] == "upstream_failed"
+    printed = capfd.readouterr()
+    assert "the warehouse has no schema yet: run `safer-communities migrate` first" in printed.out + printed.err
+
+
+def test_errors_no_retry_can_fix_fail_at_once_and_others_are_retried():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from safer_communities.errors import WarehouseNotMigrated, fail_fast
+    from safer_communities.periods import PeriodError
+    from safer_communities.pseudonymise import PseudonymisationKeyMissing
+    from safer_communities.registry import RegistryError
+    from safer_communities.transports import TransferError
+
+    for error in (PeriodError("'2015-13' is not a month"), PseudonymisationKeyMissing("no pseudonymisation key"),
+                  RegistryError("sources.yaml: source 'x': cadence: bad"), WarehouseNotMigrated("schema")):
+        with pytest.raises(AirflowFailException) as failed, fail_fast():
+            raise error
+        assert failed.value.__cause__ is error and str(error).split(":")[0] in str(failed.value)
+    with pytest.raises(TransferError), fail_fast():  # a server that may answer next time: Airflow retries
+        raise TransferError("GET x answered 503")
+
+
+def test_the_command_line_says_what_to_do_in_one_line(home, tmp_path):
+    env = {**os.environ, "SAFER_COMMUNITIES_HOME": str(tmp_path / "var"),
+           "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE": json.dumps(
+               {"conn_type": "generic", "extra": {"sqlalchemy_url": f"duckdb:///{tmp_path / 'w.duckdb'}"}})}
+    cli = str(Path(sys.executable).parent / "safer-communities")
+
+    def say(*arguments: str) -> str:
+        done = subprocess.run([cli, *arguments], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        return done.stderr.strip()
+
+    assert say("status") == ("safer-communities status: the warehouse has no schema yet: run "
+                             "`safer-communities migrate` first (the compose file's airflow-init does)")
+    subprocess.run([cli, "migrate"], check=True, capture_output=True, env=env, timeout=300)
+    assert say("status", "2015-13").startswith("safer-communities status: month 13 is not 1-12: give the period as")
+    # something unforeseen: its type and first line, and the traceback in a log file it names
+    env["AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE"] = json.dumps({"conn_type": "generic", "extra": {}})
+    unforeseen = say("status")
+    assert unforeseen.startswith("safer-communities status failed: ValueError: connection ")
+    log = Path(unforeseen.rsplit("(traceback in ", 1)[1].rstrip(")"))
+    assert log.is_file() and "Traceback" in log.read_text()

@@ -35,13 +35,16 @@ KEY_CONNECTION = "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION"
 
 
 def _warehouse():
+    """The warehouse, checked to be migrated (else one line saying to run ``migrate``)."""
     from safer_communities.warehouse import Warehouse
 
-    return Warehouse.from_connection()
+    return Warehouse.migrated()
 
 
 def migrate() -> None:
-    with _warehouse() as warehouse:
+    from safer_communities.warehouse import Warehouse
+
+    with Warehouse.from_connection() as warehouse:
         warehouse.migrate()
         print(f"warehouse ready: {warehouse.shown_url}")
 
@@ -341,6 +344,15 @@ def main(argv: list[str] | None = None) -> None:
     readiness_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                   help="the date to judge by (default: today)")
     args = parser.parse_args(argv)
+    try:
+        _dispatch(args)
+    except Exception as error:  # one line, never a traceback (that goes to a log file, named)
+        from safer_communities.errors import one_line
+
+        sys.exit(one_line(args.command, error))
+
+
+def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "migrate":
         migrate()
     elif args.command == "demo":

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
 from safer_communities.alerts import FailureAlert
-from safer_communities.ingestion_dag import OWNER, source_asset
+from safer_communities.ingestion_dag import OWNER, TASK_TIMEOUT, source_asset
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 TAGS = ("safer-communities", "dashboard")
 DASHBOARD_ASSET = Asset(name="dashboard_quarterly", uri="safer-communities://mart/dashboard_quarterly", group="mart")
+_PERIOD = r"(\d{4}-(0[1-9]|1[0-2])|\d{4}/\d{2}( Q[1-4])?)"
+QUARTER_PATTERN = rf"^$|^{_PERIOD}(\.\.{_PERIOD})?$"  # a period, or a range FIRST..LAST; empty when triggered
 QUARTER_HELP = (
     "A quarter like 2015/16 Q1, a financial year like 2015/16 (its four quarters), or a range like "
     "2013/14 Q1..2015/16 Q1 (a backfill). Leave empty on runs triggered by data: the partition key names the quarter."
@@ -40,21 +42,26 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
         catchup=False,
         max_active_runs=1,  # one run computes and publishes at a time; the quarter's lock guards the rest
         tags=list(TAGS),
-        params={"quarter": Param("", type="string", title="Quarter", description=QUARTER_HELP)},
+        params={"quarter": Param("", type="string", pattern=QUARTER_PATTERN, title="Quarter",
+                                 description=QUARTER_HELP)},
         default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                      "on_failure_callback": FailureAlert()},
+                      "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
     )
     def dashboard():
         @task
         def quarters(params: dict | None = None, dag_run=None) -> list[str]:
             """The quarters of this run: the partition key, else the ``quarter`` parameter."""
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from safer_communities.errors import fail_fast
             from safer_communities.periods import quarters_in
 
             wanted = dag_run.partition_key or ((params or {}).get("quarter") or "").strip()
             if not wanted:
-                raise ValueError("no quarter to compute: set the 'quarter' parameter (e.g. 2015/16 Q1) "
-                                 "or trigger with a partition key")
-            return [str(quarter) for quarter in quarters_in(wanted)]
+                raise AirflowFailException("no quarter to compute: set the 'quarter' parameter (e.g. 2015/16 Q1) "
+                                           "or trigger with a partition key")
+            with fail_fast():
+                return [str(quarter) for quarter in quarters_in(wanted)]
 
         @task(pool=WRITER_POOL, outlets=[DASHBOARD_ASSET], map_index_template="{{ quarter }}")
         def compute(quarter: str, dag_run=None, outlet_events=None) -> dict:
@@ -64,10 +71,11 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
 
             from safer_communities import dashboard
             from safer_communities.disclosure import DisclosureError
+            from safer_communities.errors import fail_fast
             from safer_communities.periods import Quarter
             from safer_communities.warehouse import Warehouse
 
-            with Warehouse.from_connection() as warehouse:
+            with fail_fast(), Warehouse.migrated() as warehouse:
                 try:
                     result = dashboard.compute(warehouse, Quarter.parse(quarter), run_id=dag_run.run_id)
                 except DisclosureError as error:  # the same data would be refused again: no retry
@@ -91,7 +99,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
             except board_report.BrowserMissing as missing:
                 logging.getLogger(__name__).warning("%s: writing the HTML report only", missing)
                 pdf = False
-            with Warehouse.from_connection() as warehouse:
+            with Warehouse.migrated() as warehouse:
                 path = board_report.write(warehouse, result["quarter"], as_of=dag_run.run_after.date(), pdf=pdf)
             return str(path)
 

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 OWNER = "community-safety-data"
 TAGS = ("safer-communities", "ingestion")
+# A month, a financial-year quarter or a financial year; empty on scheduled runs (the form refuses anything else).
+PERIOD_PATTERN = r"^$|^\d{4}-(0[1-9]|1[0-2])$|^\d{4}/\d{2}( Q[1-4])?$"
+# Sized from `make bench` (a 600,000-row month: about 3 minutes on this 2-core machine, each step well under)
+# with room for a slow night; a task past it fails, and is retried, rather than hold the writer slot for ever.
+TASK_TIMEOUT = timedelta(minutes=45)
 PERIOD_HELP = (
     "A month like 2020-03, a financial-year quarter like 2015/16 Q1 or a financial year like 2015/16; "
     "each source ingests its own periods within it. Empty (scheduled runs): each source's latest month, "
@@ -47,48 +52,56 @@ def ingestion_dag(
         catchup=False,
         max_active_runs=1,
         tags=list(TAGS),
-        params={"period": Param("", type="string", title="Period", description=PERIOD_HELP)},
+        params={"period": Param("", type="string", pattern=PERIOD_PATTERN, title="Period",
+                                description=PERIOD_HELP)},
         default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                      "on_failure_callback": FailureAlert()},
+                      "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
         render_template_as_native_obj=False,
     )
     def ingestion():
         @task
         def plan(params: dict | None = None, dag_run=None) -> list[dict]:
             from safer_communities import ingest
+            from safer_communities.errors import fail_fast
 
             period = ((params or {}).get("period") or "").strip() or None
             run_date = dag_run.run_after.date()
-            return [state for source in sources for state in ingest.plan(source, period, run_date)]
+            with fail_fast():
+                return [state for source in sources for state in ingest.plan(source, period, run_date)]
 
         @task
         def check_availability(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
+            from safer_communities.errors import fail_fast
 
-            return ingest.check_availability(states, as_of=dag_run.run_after.date())
+            with fail_fast():
+                return ingest.check_availability(states, as_of=dag_run.run_after.date())
 
         @task(pool=WRITER_POOL)
         def pull(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
+            from safer_communities.errors import fail_fast
             from safer_communities.warehouse import Warehouse
 
-            with Warehouse.from_connection() as warehouse:
+            with fail_fast(), Warehouse.migrated() as warehouse:
                 return ingest.pull(states, as_of=dag_run.run_after.date(), run_id=dag_run.run_id, warehouse=warehouse)
 
         @task(pool=WRITER_POOL)
         def validate(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
+            from safer_communities.errors import fail_fast
             from safer_communities.warehouse import Warehouse
 
-            with Warehouse.from_connection() as warehouse:
+            with fail_fast(), Warehouse.migrated() as warehouse:
                 return ingest.validate(states, run_id=dag_run.run_id, warehouse=warehouse)
 
         @task(pool=WRITER_POOL)
         def load(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
+            from safer_communities.errors import fail_fast
             from safer_communities.warehouse import Warehouse
 
-            with Warehouse.from_connection() as warehouse:
+            with fail_fast(), Warehouse.migrated() as warehouse:
                 return ingest.load(states, run_id=dag_run.run_id, warehouse=warehouse)
 
         @task(pool=WRITER_POOL, outlets=list(assets.values()))
@@ -97,10 +110,11 @@ def ingestion_dag(
 
             from safer_communities import alerts, ingest, quality_docs
             from safer_communities.dashboard import dependent_quarters
+            from safer_communities.errors import fail_fast
             from safer_communities.indicators import load_catalogue
             from safer_communities.warehouse import Warehouse
 
-            with Warehouse.from_connection() as warehouse:
+            with fail_fast(), Warehouse.migrated() as warehouse:
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
                 decided = [{**state, **row, "kept": not row["changed"]} for state, row in zip(states, summary,
                                                                                              strict=True)]
@@ -111,7 +125,8 @@ def ingestion_dag(
             for (source, period), page in pages.items():
                 print(f"data-quality page of {source} {period}: {page}")
 
-            catalogue = load_catalogue()
+            with fail_fast():
+                catalogue = load_catalogue()
             for source, asset in assets.items():
                 rows = [row for row in summary if row["source"] == source]
                 # One event per ended quarter whose figures read a period whose data or status changed: the

@@ -86,6 +86,17 @@ class Warehouse:
     def from_connection(cls, conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:
         return cls(url_from_connection(conn_id))
 
+    @classmethod
+    def migrated(cls, conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:
+        """The warehouse of the connection, checked to hold this version's schema (what every task opens)."""
+        warehouse = cls.from_connection(conn_id)
+        try:
+            warehouse.require_schema()
+        except Exception:
+            warehouse.close()
+            raise
+        return warehouse
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -143,16 +154,45 @@ class Warehouse:
             with connection.begin():
                 yield connection
 
+    def require_schema(self) -> None:
+        """Raise :class:`safer_communities.errors.WarehouseNotMigrated` unless ``migrate`` has made this code's
+        schema (``audit.schema_version`` holds the digest of the ``sql/ddl`` files)."""
+        from sqlalchemy.exc import DBAPIError
+
+        from safer_communities.errors import WarehouseNotMigrated
+
+        try:
+            found = self.query("SELECT digest FROM audit.schema_version")
+        except DBAPIError:
+            raise WarehouseNotMigrated("schema") from None
+        if [row["digest"] for row in found] != [schema_digest()]:
+            raise WarehouseNotMigrated("schema of this version of the pipeline (it was migrated by another)")
+
     def migrate(self) -> None:
-        """Create schemas, tables and views (idempotent), then rebuild the reference dimensions."""
+        """Create schemas, tables and views (idempotent), rebuild the reference dimensions, record the schema."""
+        from datetime import UTC, datetime
+
+        from sqlalchemy import text
+
         with self.begin() as connection:
             for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
                 run_sql_file(connection, path)
             load_reference(connection)
+            connection.execute(text("DELETE FROM audit.schema_version"))
+            connection.execute(text("INSERT INTO audit.schema_version (digest, migrated_at) VALUES (:d, :t)"),
+                               {"d": schema_digest(), "t": datetime.now(UTC).replace(tzinfo=None)})
 
     def query(self, sql: str | Path, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
             return query(connection, sql, params)
+
+
+def schema_digest() -> str:
+    """A digest of every ``sql/ddl`` file: the schema this version of the pipeline needs."""
+    digest = hashlib.sha256()
+    for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def statements(path: Path) -> list[str]:
