@@ -22,8 +22,9 @@ OWNER = "community-safety-data"
 TAGS = ("safer-communities", "ingestion")
 # A month, a financial-year quarter or a financial year; empty on scheduled runs (the form refuses anything else).
 PERIOD_PATTERN = r"^$|^\d{4}-(0[1-9]|1[0-2])$|^\d{4}/\d{2}( Q[1-4])?$"
-# Sized from `make bench` (a 600,000-row month: about 3 minutes on this 2-core machine, each step well under)
-# with room for a slow night; a task past it fails, and is retried, rather than hold the writer slot for ever.
+# Sized from `make bench`: a national-scale month (600,000 rows) takes about 15 s from pull to load on a 2-core
+# machine, and a download may take up to its registry deadline (30 minutes by default). A task past 45 minutes is
+# stuck, not slow: it fails (and is retried) rather than hold the only writer slot for ever.
 TASK_TIMEOUT = timedelta(minutes=45)
 PERIOD_HELP = (
     "A month like 2020-03, a financial-year quarter like 2015/16 Q1 or a financial year like 2015/16; "
