@@ -34,11 +34,15 @@ DEADLINES_DAG = "dashboard_deadlines"
 KEY_CONNECTION = "AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION"
 
 
-def _warehouse():
-    """The warehouse, checked to be migrated (else one line saying to run ``migrate``)."""
+READ_WAIT_SECONDS = 10  # a reading command waits this long for a pipeline writing the DuckDB file
+
+
+def _warehouse(read_only: bool = False):
+    """The warehouse, checked to be migrated (else one line saying to run ``migrate``). ``read_only``: the
+    reading commands, which never take DuckDB's single writer and wait briefly for a run writing it."""
     from safer_communities.warehouse import Warehouse
 
-    return Warehouse.migrated()
+    return Warehouse.migrated(read_only=read_only, wait_seconds=READ_WAIT_SECONDS if read_only else 0.0)
 
 
 def migrate() -> None:
@@ -65,7 +69,7 @@ def status(periods: list[str]) -> None:
     from safer_communities.availability import glance_for
     from safer_communities.registry import default_registry
 
-    with _warehouse() as warehouse:
+    with _warehouse(read_only=True) as warehouse:
         rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
     if periods:
         rows = glance_for(periods, rows, default_registry())
@@ -79,7 +83,7 @@ def show(quarter: str) -> None:
     """The quarter's dashboard for the county, and its summary, as report generators see them (published)."""
     from safer_communities.indicators import display
 
-    with _warehouse() as warehouse:
+    with _warehouse(read_only=True) as warehouse:
         rows = warehouse.query(
             "SELECT * FROM mart.dashboard_published WHERE quarter_label = :q AND area_type = 'county' "
             "ORDER BY sort_order", {"q": quarter})
@@ -122,7 +126,7 @@ def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool =
     from safer_communities.periods import PeriodError
 
     try:
-        with _warehouse() as warehouse:
+        with _warehouse(read_only=True) as warehouse:
             path = board_report.write(warehouse, quarter, out, as_of=as_of, pdf=pdf)
     except (LookupError, PeriodError, board_report.BrowserMissing) as error:
         sys.exit(str(error))
@@ -138,7 +142,7 @@ def quality(source: str, period: str, out: str | None) -> None:
     from safer_communities.registry import RegistryError
 
     try:
-        with _warehouse() as warehouse:
+        with _warehouse(read_only=True) as warehouse:
             path = quality_docs.write(warehouse, source, period, out)
     except (LookupError, PeriodError, RegistryError) as error:
         sys.exit(str(error))

@@ -799,7 +799,7 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
     ``new_version``); under the quarter's lock, so two computations of one quarter never interleave."""
     from safer_communities.indicators import load_catalogue
     from safer_communities.registry import default_registry
-    from safer_communities.warehouse import bulk_copy_rows
+    from safer_communities.warehouse import bulk_copy_rows, publish_copy
 
     # One computation of a quarter at a time, whoever starts it: read, decide, write and export as one step,
     # so a second run waits and then reads what the first wrote.
@@ -823,10 +823,13 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
                                    {"quarter": str(quarter)})
                 bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))
         published = export(warehouse, quarter, export_dir, sources=statuses)
+        # the analysts' read-only copy of an embedded warehouse, refreshed whole (warehouse.publish_copy)
+        copy = publish_copy(warehouse)
     overall = next(row for row in summary if row["priority_id"] == "all")
     withheld = sum(row["suppressed"] and row["status"] in WITH_DATA for row in rows)
     return {"quarter": str(quarter), "rows": len(rows), "files": [str(f) for f in published.files],
             "version": published.number, "new_version": published.new, "withheld": withheld, "audited": audited,
+            "published_copy": str(copy) if copy else None,
             **{key: overall[key] for key in ("indicators", "with_data", "on_track", "not_available")}}
 
 

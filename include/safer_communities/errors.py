@@ -27,10 +27,11 @@ def lasting(error: BaseException) -> str | None:
     from safer_communities.pseudonymise import PseudonymisationKeyMissing
     from safer_communities.readiness import ReportingError
     from safer_communities.registry import RegistryError
+    from safer_communities.warehouse import WarehouseBusy
 
     if isinstance(error, PeriodError):
         return f"{error}: give the period as a month (2015-04), a quarter (2015/16 Q1) or a financial year (2015/16)"
-    if isinstance(error, PseudonymisationKeyMissing | WarehouseNotMigrated):
+    if isinstance(error, PseudonymisationKeyMissing | WarehouseNotMigrated | WarehouseBusy):
         return str(error)
     if isinstance(error, RegistryError | CatalogueError | ReportingError):
         return f"{error}: correct the file and trigger the run again"

@@ -71,31 +71,83 @@ def url_from_connection(conn_id: str = WAREHOUSE_CONN_ID) -> str:
     return url
 
 
+class WarehouseBusy(RuntimeError):
+    """The DuckDB file is held by the process writing it (DuckDB admits one process at a time)."""
+
+    def __init__(self, url: str, waited: float) -> None:
+        super().__init__(
+            f"the warehouse {Path(url.removeprefix('duckdb:///')).name} is being written by the pipeline (DuckDB "
+            f"admits one process at a time; waited {waited:g} s): read the published copy {published_path()} "
+            "(refreshed after every dashboard publication), or try again when the run is done")
+
+
+def published_path() -> Path:
+    """The read-only copy of the embedded warehouse for analysts, notebooks and BI tools."""
+    return home() / "published" / "warehouse.duckdb"
+
+
+def publish_copy(warehouse: Warehouse) -> Path | None:
+    """Refresh the published copy of a DuckDB warehouse, atomically: checkpoint, copy beside, rename over.
+    Readers of the copy never block the pipeline, nor see half of a refresh. None on PostgreSQL, where
+    analysts read with their own role while the pipeline writes."""
+    import os
+    import shutil
+
+    from sqlalchemy import text
+
+    if warehouse.dialect != "duckdb":
+        return None
+    source = Path(warehouse.url.removeprefix("duckdb:///"))
+    target = published_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse.engine.connect() as connection:
+        connection.execute(text("CHECKPOINT"))
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target
+
+
 class Warehouse:
     """A handle on the warehouse. Open it for a task, close it when done (DuckDB allows one writer)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         from sqlalchemy import create_engine
 
-        if url.startswith("duckdb:///"):
+        if url.startswith("duckdb:///") and not read_only:
             Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine: Engine = create_engine(url)
+        self.read_only = read_only
+        options = {"connect_args": {"read_only": True}} if read_only and url.startswith("duckdb:") else {}
+        self.engine: Engine = create_engine(url, **options)
 
     @classmethod
-    def from_connection(cls, conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:
-        return cls(url_from_connection(conn_id))
+    def from_connection(cls, conn_id: str = WAREHOUSE_CONN_ID, *, read_only: bool = False) -> Warehouse:
+        return cls(url_from_connection(conn_id), read_only=read_only)
 
     @classmethod
-    def migrated(cls, conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:
-        """The warehouse of the connection, checked to hold this version's schema (what every task opens)."""
-        warehouse = cls.from_connection(conn_id)
-        try:
-            warehouse.require_schema()
-        except Exception:
-            warehouse.close()
-            raise
-        return warehouse
+    def migrated(cls, conn_id: str = WAREHOUSE_CONN_ID, *, read_only: bool = False,
+                 wait_seconds: float = 0.0) -> Warehouse:
+        """The warehouse of the connection, checked to hold this version's schema (what every task opens).
+
+        ``read_only`` (the command line's reading commands): DuckDB is opened read-only, and while the pipeline
+        writes the file (DuckDB admits one process then) it is tried again for ``wait_seconds``, then
+        :class:`WarehouseBusy` says where the published copy is."""
+        import time
+
+        give_up = time.monotonic() + wait_seconds
+        while True:
+            warehouse = cls.from_connection(conn_id, read_only=read_only)
+            try:
+                warehouse.require_schema()
+                return warehouse
+            except Exception as error:
+                warehouse.close()
+                if warehouse.dialect != "duckdb" or "lock" not in str(error).lower():
+                    raise
+                if time.monotonic() >= give_up:
+                    raise WarehouseBusy(warehouse.url, wait_seconds) from None
+                time.sleep(0.5)
 
     @property
     def dialect(self) -> str:
@@ -163,7 +215,9 @@ class Warehouse:
 
         try:
             found = self.query("SELECT digest FROM audit.schema_version")
-        except DBAPIError:
+        except DBAPIError as error:  # no such table (or, read-only, no such DuckDB file); a lock is no answer
+            if "does not exist" not in str(error.orig):
+                raise
             raise WarehouseNotMigrated("schema") from None
         if [row["digest"] for row in found] != [schema_digest()]:
             raise WarehouseNotMigrated("schema of this version of the pipeline (it was migrated by another)")
