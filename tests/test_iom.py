@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 
 from safer_communities import ingest
+from safer_communities.contracts import WITHHELD
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PROJECT
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
@@ -240,10 +241,11 @@ def test_bad_rows_are_quarantined_each_for_its_rule(home, warehouse, key):
 @pytest.mark.parametrize(
     ("rows", "header", "rule", "detail"),
     [
-        pytest.param(COHORTS["2013/14"], HEADER, "cohort_is_period", "6 rows fail: line 2 Cohort='2013/14'",
+        pytest.param(COHORTS["2013/14"], HEADER, "cohort_is_period", "6 rows fail: line 2 Cohort: text of 7 characters",
                      id="another-cohorts-file"),
         pytest.param([*COHORTS["2014/15"], ("IOM-0030", "2015/16", "Blaby", "1", "1", "", "")], HEADER,
-                     "cohort_is_period", "1 rows fail: line 8 Cohort='2015/16'", id="one-row-of-next-cohort"),
+                     "cohort_is_period", "1 rows fail: line 8 Cohort: text of 7 characters",
+                     id="one-row-of-next-cohort"),
         pytest.param([(r[0], *r[2:]) for r in COHORTS["2014/15"]], [h for h in HEADER if h != "COHORT"],
                      "header_match", "missing required columns ['Cohort']", id="no-cohort-column"),
         pytest.param([(*r[:3], *r[4:]) for r in COHORTS["2014/15"]],
@@ -353,7 +355,7 @@ def test_no_raw_offender_reference_reaches_the_warehouse_logs_or_states(home, wa
         (3, "offender_ref_unique"), (8, "district_known"), (9, "parse_type"), (10, "parse_field_count"),
         (11, "offender_ref_unique, baseline_offences_range")]
     assert "withheld" in quarantined[2]["raw_record"] and "withheld" in quarantined[3]["raw_record"]
-    assert quarantined[1]["raw_record"] == f"pseudonymised: {pseudonym('IOM-0099')},2014/15,Rutland,3,1,,"
+    assert {q["raw_record"] for q in quarantined} == {WITHHELD}
 
 
 def test_a_missing_key_stops_the_run_with_a_clear_error(home, warehouse, monkeypatch):

@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from safer_communities import ingest
+from safer_communities.contracts import WITHHELD
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from safer_communities.statistics import wilson_interval
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
@@ -253,10 +254,7 @@ def test_no_raw_respondent_reference_reaches_the_warehouse_logs_or_states(home, 
     assert [(q["line"], q["rules"]) for q in quarantined] == [
         (2, "respondent_ref_unique"), (6, "respondent_ref_unique"), (7, "district_known"),
         (8, "parse_field_count"), (9, "parse_type")]
-    pseudonym = hmac.new(KEY.encode(), b"CBS-0201", hashlib.sha256).hexdigest()
-    assert quarantined[2]["raw_record"] == (
-        f"pseudonymised: {pseudonym},2015-08-02,Rutland,1.0,Very big problem,Tend to agree,Very safe")
-    assert "withheld" in quarantined[3]["raw_record"] and "withheld" in quarantined[4]["raw_record"]
+    assert {q["raw_record"] for q in quarantined} == {WITHHELD}
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx"])

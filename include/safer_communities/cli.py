@@ -138,10 +138,11 @@ def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool =
 def quality(source: str, period: str, out: str | None) -> None:
     """Write a (source, period)'s data-quality page (default: $SAFER_COMMUNITIES_HOME/quality/)."""
     from safer_communities import quality_docs
-    from safer_communities.periods import PeriodError
-    from safer_communities.registry import RegistryError
+    from safer_communities.periods import PeriodError, parse_any
+    from safer_communities.registry import RegistryError, get_source
 
     try:
+        get_source(source), parse_any(period)  # before opening the warehouse: the mistake named first
         with _warehouse(read_only=True) as warehouse:
             path = quality_docs.write(warehouse, source, period, out)
     except (LookupError, PeriodError, RegistryError) as error:

@@ -210,6 +210,18 @@ def record_line(fields: list) -> str:
 WITHHELD = "(withheld: the record holds personal identifiers; see the landed file)"
 
 
+def described(value: object) -> str:
+    """A value of a file that holds people, told without quoting it (it may be a person's reference in the
+    wrong column): its kind and length, e.g. ``text of 9 characters``."""
+    if value is None or value == "":
+        return "empty"
+    if isinstance(value, bool | int | float) and not isinstance(value, str):
+        return "a number"
+    text = str(value)
+    kind = "digits" if text.isdigit() else "text"
+    return f"{kind} of {len(text)} character{'s' if len(text) != 1 else ''}"
+
+
 @dataclass
 class _Records:
     header: list[str]
@@ -358,7 +370,8 @@ def parse_extract(
                     wrong = "is not a whole number"
             for line in frame.index[values.isna() & original.notna()]:
                 raw = WITHHELD if contract.has_person_refs else record_line(list(frame.loc[line].fillna("")))
-                issues.append(RowIssue(int(line), TYPED.id, f"{column.name} {original[line]!r} {wrong}", raw))
+                shown = described(original[line]) if contract.has_person_refs else repr(original[line])
+                issues.append(RowIssue(int(line), TYPED.id, f"{column.name} {shown} {wrong}", raw))
             frame[column.name] = values.astype("Int64") if column.type == "integer" else values
         if any(issue.rule == TYPED.id for issue in issues):
             frame = frame.drop(index=sorted({i.line for i in issues if i.rule == TYPED.id}))

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safer_communities.contracts import PARSE_RULES, Contract, ParsedFile, RowIssue, Rule, record_line
+from safer_communities.contracts import (
+    PARSE_RULES,
+    WITHHELD,
+    Contract,
+    ParsedFile,
+    RowIssue,
+    Rule,
+    described,
+    record_line,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,16 +190,23 @@ def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleRe
     elif rule.expect == "row_count_at_least":
         detail = f"the file has {result.observed} data rows"
     else:
-        examples = [f"line {line} {_values(parsed.frame, line, rule)}" for line in result.unexpected_lines[:5]]
+        examples = [f"line {line} {_values(parsed.frame, line, rule, contract.has_person_refs)}"
+                    for line in result.unexpected_lines[:5]]
         detail = _rows_fail(result.unexpected_count, examples)
     return _failure(parsed.name, rule.id, rule.description, detail)
 
 
-def _values(frame: pd.DataFrame, line: int, rule: Rule) -> str:
-    """The value(s) a rule looked at on a line, e.g. ``Re-offenders=12 > Cohort size=10``."""
-    shown = f"{rule.column}={_value(frame, line, rule.column)!r}"
+def _values(frame: pd.DataFrame, line: int, rule: Rule, holds_people: bool) -> str:
+    """The value(s) a rule looked at on a line, e.g. ``Re-offenders=12 > Cohort size=10``. In a file that holds
+    people a failing value is not known to be safe (a victim's reference shifted into the District column), so it
+    is described, never quoted: ``District: text of 9 characters``."""
+    def one(column: str) -> str:
+        value = _value(frame, line, column)
+        return f"{column}: {described(value)}" if holds_people else f"{column}={value!r}"
+
+    shown = one(rule.column)
     if rule.other_column:
-        shown += f" > {rule.other_column}={_value(frame, line, rule.other_column)!r}"
+        shown += f" > {one(rule.other_column)}"
     return shown
 
 
@@ -271,7 +287,8 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                     rejections.append(description)
                 elif rule.severity == "critical":
                     for line in result.unexpected_lines:
-                        quarantine.setdefault(line, []).append((rule.id, _values(frame, line, rule)))
+                        quarantine.setdefault(line, []).append(
+                            (rule.id, _values(frame, line, rule, contract.has_person_refs)))
                 log.warning("%s [%s]", description, rule.severity)
             result.unexpected_lines = result.unexpected_lines[:SAMPLE_LINES]
             results.append(result)
@@ -279,8 +296,9 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
     quarantined = list(parsed.issues)
     if quarantine:
         if contract.has_person_refs:
-            # The raw line holds the raw reference: keep the parsed, pseudonymised record instead.
-            raw = {line: "pseudonymised: " + record_line(list(frame.loc[line])) for line in quarantine}
+            # The raw line holds the raw reference, and a shifted one can sit in any column: only the line number
+            # (the landed file keeps the row itself).
+            raw = dict.fromkeys(quarantine, WITHHELD)
         elif Path(parsed.name).suffix.lower() == ".csv":
             raw = raw_records(path, set(quarantine))
         else:  # a workbook has no text lines: keep the row as read

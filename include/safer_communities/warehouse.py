@@ -143,6 +143,9 @@ class Warehouse:
                 return warehouse
             except Exception as error:
                 warehouse.close()
+                if warehouse.dialect == "duckdb" and "different configuration" in str(error):
+                    read_only = False  # this very process has the file open to write: share that
+                    continue
                 if warehouse.dialect != "duckdb" or "lock" not in str(error).lower():
                     raise
                 if time.monotonic() >= give_up:
