@@ -235,6 +235,10 @@ class Warehouse:
             for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
                 run_sql_file(connection, path)
             load_reference(connection)
+            if self.dialect == "postgresql":
+                from safer_communities import roles
+
+                roles.apply(connection)
             connection.execute(text("DELETE FROM audit.schema_version"))
             connection.execute(text("INSERT INTO audit.schema_version (digest, migrated_at) VALUES (:d, :t)"),
                                {"d": schema_digest(), "t": datetime.now(UTC).replace(tzinfo=None)})
