@@ -60,4 +60,8 @@ def apply(connection: Connection, roles: Roles | None = None) -> Roles:
             connection.execute(text(f"CREATE ROLE {name} NOLOGIN"))
     for statement in grants(roles):
         connection.execute(text(statement))
+    user = connection.execute(text("SELECT current_user")).scalar()
+    if not connection.execute(text("SELECT pg_has_role(current_user, :role, 'MEMBER')"),
+                              {"role": roles.loader}).scalar():
+        connection.execute(text(f'GRANT {roles.loader} TO "{user}"'))  # the pipeline's own user loads
     return roles
