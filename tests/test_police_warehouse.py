@@ -114,7 +114,11 @@ def test_statuses_of_the_real_months(home, warehouse):
     checks = warehouse.query(
         "SELECT check_name, passed FROM audit.completeness_result WHERE period = '2020-03' ORDER BY check_name")
     assert [(r["check_name"], r["passed"]) for r in checks] == [("district_collapse", False),
-                                                               ("no_location_share", False)]
+                                                               ("no_location_share", False), ("volume", True)]
+    volume = warehouse.query("SELECT detail FROM audit.completeness_result WHERE period = '2020-06' "
+                             "AND check_name = 'volume'")
+    # June against the six months before: 8,852, 7,857, 8,146, 7,809, 8,116 -> median 8,116 (five loaded)
+    assert volume == [{"detail": "8,245 rows against a median of 8,116 over the 5 periods loaded before (102%)"}]
 
 
 def test_declared_outage_and_missing_months(home, warehouse):

@@ -72,11 +72,26 @@ def correct(path: Path, rows_fewer: int) -> None:
     path.write_bytes(b"".join(lines[:-rows_fewer]))
 
 
-def mart_tables(path: Path) -> dict[str, list[tuple]]:
-    """Every mart row but its stamps (run, time, code version), sorted: two computations compare equal."""
+def reading(path: Path):
+    """A read-only connection to the DuckDB warehouse, once no task is writing it: the scheduler also runs the
+    daily ``dashboard_deadlines`` check on its own, which holds the file for a second or two."""
+    import time
+
     import duckdb
 
-    with duckdb.connect(str(path), read_only=True) as connection:
+    give_up = time.monotonic() + 60
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as error:
+            if "lock" not in str(error) or time.monotonic() > give_up:
+                raise
+            time.sleep(0.5)
+
+
+def mart_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every mart row but its stamps (run, time, code version), sorted: two computations compare equal."""
+    with reading(path) as connection:
         found = {}
         for table in MART_TABLES:
             cursor = connection.execute(f"SELECT * FROM {table}")
@@ -87,7 +102,6 @@ def mart_tables(path: Path) -> dict[str, list[tuple]]:
 
 
 def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_path, metadata_db, key):
-    import duckdb
 
     from safer_communities import dashboard
     from safer_communities.demo import generate
@@ -117,7 +131,7 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
 
     def mart() -> dict[tuple[str, str, str], dict]:
         """The dashboard mart, read only (no run may be writing): (quarter, indicator, area) -> row."""
-        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        with reading(warehouse_path) as connection:
             cursor = connection.execute(
                 "SELECT quarter_label, indicator_id, area_code, status, run_id, computed_at "
                 "FROM mart.dashboard_quarterly")

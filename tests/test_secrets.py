@@ -8,6 +8,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from safer_communities.warehouse import Warehouse
 from tests.conftest import PG_SERVER, _admin, drop_police
 
 PASSWORD = f"Pw-{uuid.uuid4().hex}"  # PostgreSQL on loopback trusts: any password is accepted, and must never show
@@ -46,7 +47,9 @@ def test_the_warehouse_password_is_in_no_output_or_log(home, tmp_path, monkeypat
         captured = capfd.readouterr()
         printed.append(captured.out + captured.err)
         logs = [path.read_text(errors="replace") for path in Path(airflow_db).rglob("*.log")]
-        assert printed[-1] and "police_street_crime 2020-01: available" in printed[-1]
+        with Warehouse.from_connection() as warehouse:  # the run used the connection with the password
+            assert warehouse.query("SELECT status FROM audit.source_status") == [{"status": "available"}]
+            assert ":***@" in warehouse.shown_url and PASSWORD in warehouse.url
         for text in [*printed, *logs]:
             assert PASSWORD not in text
     finally:
