@@ -15,9 +15,11 @@ change log: a run whose published figures are the same makes no new version.
 One run at a time (`max_active_runs=1`).
 
 Triggered by data: every ingestion DAG emits its source's asset once per
-dashboard quarter it fed (the partition key, e.g. `2015/16 Q1`), and this DAG
-runs for that quarter alone. A late file for an old quarter recomputes that
-quarter; recomputing replaces the quarter exactly.
+ended quarter whose figures read a period it changed (the partition key, e.g.
+`2015/16 Q1`): the period's own quarter, the later ones of its year (year to
+date), those whose trend, look-back or disclosure control covers it, and the
+next year's (last year's value, the target's base). This DAG runs for each of
+them; an identical file triggers nothing. Recomputing replaces a quarter exactly.
 
 By hand: trigger with `quarter` set to a quarter (`2015/16 Q1`), a financial
 year (its four quarters) or a range (`2013/14 Q1..2015/16 Q1`), which is how to
