@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
 from safer_communities.alerts import FailureAlert
-from safer_communities.ingestion_dag import OWNER, TASK_TIMEOUT, source_asset
+from safer_communities.ingestion_dag import OWNER, PERIOD, TASK_TIMEOUT, source_asset
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
 TAGS = ("safer-communities", "dashboard")
 DASHBOARD_ASSET = Asset(name="dashboard_quarterly", uri="safer-communities://mart/dashboard_quarterly", group="mart")
-_PERIOD = r"(\d{4}-(0[1-9]|1[0-2])|\d{4}/\d{2}( Q[1-4])?)"
-QUARTER_PATTERN = rf"^$|^{_PERIOD}(\.\.{_PERIOD})?$"  # a period, or a range FIRST..LAST; empty when triggered
+QUARTER_PATTERN = rf"^$|^{PERIOD}(\.\.{PERIOD})?$"  # a period, or a range FIRST..LAST; empty when triggered
 QUARTER_HELP = (
     "A quarter like 2015/16 Q1, a financial year like 2015/16 (its four quarters), or a range like "
     "2013/14 Q1..2015/16 Q1 (a backfill). Leave empty on runs triggered by data: the partition key names the quarter."
