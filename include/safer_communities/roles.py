@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 ROLES_PATH = CONFIG_DIR / "roles.yaml"
 NAME = r"^[a-z_][a-z0-9_]{0,62}$"
+# The current user is a member of the role by a grant (pg_has_role would say yes to any superuser).
+MEMBER_SQL = ("SELECT 1 FROM pg_auth_members AS m JOIN pg_roles AS r ON r.oid = m.roleid "
+              "JOIN pg_roles AS u ON u.oid = m.member WHERE r.rolname = :role AND u.rolname = current_user")
 PUBLISHED = ("mart.dashboard_published", "mart.dashboard_monthly_published", "mart.dashboard_summary")
 
 
@@ -61,7 +64,6 @@ def apply(connection: Connection, roles: Roles | None = None) -> Roles:
     for statement in grants(roles):
         connection.execute(text(statement))
     user = connection.execute(text("SELECT current_user")).scalar()
-    if not connection.execute(text("SELECT pg_has_role(current_user, :role, 'MEMBER')"),
-                              {"role": roles.loader}).scalar():
+    if not connection.execute(text(MEMBER_SQL), {"role": roles.loader}).first():  # (a superuser too: explicit)
         connection.execute(text(f'GRANT {roles.loader} TO "{user}"'))  # the pipeline's own user loads
     return roles
