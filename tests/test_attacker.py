@@ -94,13 +94,19 @@ def test_the_year_to_date_minus_the_published_quarters_gives_a_hidden_quarter_aw
     assert finding.recovered
 
 
-def test_a_quarter_minus_its_published_months_gives_a_hidden_month_away():
-    # The quarter 14, April 5, May 6: June is 3.
+def quarter_of_fourteen() -> tuple[list[dict], list[dict]]:
+    """A quarter of 14 referrals published beside its months: April 5, May 6 and June shown "<5" (it is 3)."""
     label = "2015/16 Q1"
     rows = [quarterly(label, "domestic_abuse_support_referrals", EAST, **count(14))]
     months = [monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 4, 1), **count(5)),
               monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 5, 1), **count(6)),
               monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 6, 1), "<5")]
+    return rows, months
+
+
+def test_a_quarter_minus_its_published_months_gives_a_hidden_month_away():
+    # The quarter 14, April 5, May 6: June is 3.
+    rows, months = quarter_of_fourteen()
     finding = only(attack(rows, months))
     assert (finding.month_start, finding.display) == (date(2015, 6, 1), "<5")
     assert_range(finding.numerator_range, 3, 3)
@@ -197,11 +203,7 @@ def test_a_hidden_year_to_date_is_reported_when_asked_for():
 
 
 def test_the_csv_export_reads_the_same_and_a_row_given_twice_counts_once():
-    label = "2015/16 Q1"
-    rows = [quarterly(label, "domestic_abuse_support_referrals", EAST, **count(14))]
-    months = [monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 4, 1), **count(5)),
-              monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 5, 1), **count(6)),
-              monthly(label, "domestic_abuse_support_referrals", EAST, date(2015, 6, 1), "<5")]
+    rows, months = quarter_of_fourteen()
     assert attack(as_csv(rows), as_csv(months)) == attack(rows, months)
     assert attack(rows + as_csv(rows), months + as_csv(months)) == attack(rows, months)
 
