@@ -142,7 +142,8 @@ def quality(source: str, period: str, out: str | None) -> None:
     from safer_communities.registry import RegistryError, get_source
 
     try:
-        get_source(source), parse_any(period)  # before opening the warehouse: the mistake named first
+        get_source(source)  # before opening the warehouse: the mistake is named first
+        parse_any(period)
         with _warehouse(read_only=True) as warehouse:
             path = quality_docs.write(warehouse, source, period, out)
     except (LookupError, PeriodError, RegistryError) as error:
