@@ -179,7 +179,7 @@ def child_pipeline(job: dict) -> dict:
         for name, call in (
             ("plan", lambda _: ingest.plan(SOURCE, PERIOD)),
             ("check_availability", lambda s: ingest.check_availability(s, as_of=as_of)),
-            ("pull", lambda s: ingest.pull(s, as_of=as_of, run_id=run_id, warehouse=warehouse)),
+            ("pull", lambda s: ingest.pull(s, as_of=as_of)),
             ("validate", lambda s: ingest.validate(s, run_id=run_id, warehouse=warehouse)),
             ("load", lambda s: ingest.load(s, run_id=run_id, warehouse=warehouse)),
             ("record_status", lambda s: ingest.record_status(s, run_id=run_id, warehouse=warehouse)),
@@ -412,7 +412,7 @@ def report(results: dict) -> list[str]:
             for step in run["steps"]:
                 if step["step"] in ("plan", "check_availability"):
                     continue
-                label = {"pull": "pull (copy, sha256, audit.pulled_file)"}.get(step["step"], step["step"])
+                label = {"pull": "pull (copy, sha256)", "validate": "validate (audit.pulled_file, parse, GX)"}.get(step["step"], step["step"])
                 out(_line(engine, f"  {label}", step["seconds"], rows if step["step"] != "record_status" else None,
                           step["peak_rss_mib"]))
                 for sub, key, rate in SUBSTAGES.get(step["step"], []):

@@ -103,7 +103,8 @@ def test_a_task_that_fails_for_good_is_alerted_once_by_email_and_webhook(
 
 def test_a_failure_a_retry_may_cure_is_retried_and_alerted_once_after_the_last_try(
         dag_warehouse, home, alert_connections, dagbag, monkeypatch):
-    """A broken transfer may pass next time: Airflow retries it, and only the last try's failure is alerted."""
+    """A broken transfer may pass next time: Airflow retries the pull; the last try's failure is recorded as the
+    quarter's status and fails the run, alerted once (the first try, up for retry, is not alerted)."""
     from safer_communities import transports
 
     inbox, webhook = alert_connections
@@ -117,11 +118,23 @@ def test_a_failure_a_retry_may_cure_is_retried_and_alerted_once_after_the_last_t
     dag_run = run_dag(dagbag.dags["ingest_marac"], {"period": QUARTER}, retries=1)
 
     assert dag_run.state == "failed"
-    assert task_states(dag_run)["pull"] == ("failed", 2)
-    (_, subject, body), = inbox.messages()  # one alert, after the last try: the first (up for retry) is not
-    (posted,) = webhook.posted()
-    assert subject == "[Safer Communities] ingest_marac: task pull failed for 2015/16 Q1"
-    assert posted["try_number"] == 2 and posted["error"].startswith("TransferError: the share went away")
+    assert task_states(dag_run)["pull"] == ("success", 2)
+    assert task_states(dag_run)["record_status"] == ("failed", 1)  # no retry: it would not pull again
+    # The quarter's new status is a data-quality finding; the failed run is one failure alert, after the last try
+    # (the first, up for retry, is not alerted).
+    subjects = [subject for _, subject, _ in inbox.messages()]
+    assert subjects == [f"[Safer Communities] ingest_marac: data-quality findings for {MARAC} {QUARTER}",
+                        "[Safer Communities] ingest_marac: task record_status failed for 2015/16 Q1"]
+    posted = webhook.posted()[-1]
+    assert posted["error"] == (
+        f"AirflowFailException: {MARAC} {QUARTER}: the download failed on every try (the share went away "
+        "mid-copy), recorded as 'late': trigger the run again once the source answers")
+    from safer_communities.warehouse import Warehouse
+
+    with Warehouse(dag_warehouse, read_only=True) as warehouse:
+        status = warehouse.query("SELECT status, reason FROM audit.source_status")
+    assert [(r["status"], "download failed: the share went away mid-copy" in r["reason"]) for r in status] == [
+        ("late", True)]
 
 
 def test_the_dashboard_dag_alerts_its_failures_too(airflow_db, alert_connections, dagbag):
@@ -267,9 +280,9 @@ def test_quality_findings_name_rejected_and_incomplete_periods(home, warehouse, 
         deliver_file(home, MARAC, quarter, csv_bytes(HEADER, rows))
     deliver_file(home, MARAC, "2014/15 Q2", csv_bytes([*HEADER, "Victim name"],
                                                      [(*row, "someone") for row in REFERRALS["2014/15 Q2"]]))
-    states = ingest.check_availability(ingest.plan(MARAC, "2014/15"), as_of=AS_OF)
-    for step in (ingest.pull, ingest.validate, ingest.load):
-        states = step(states, run_id="t", warehouse=warehouse, **({"as_of": AS_OF} if step is ingest.pull else {}))
+    states = ingest.pull(ingest.check_availability(ingest.plan(MARAC, "2014/15"), as_of=AS_OF), as_of=AS_OF)
+    for step in (ingest.validate, ingest.load):
+        states = step(states, run_id="t", warehouse=warehouse)
     ingest.record_status(states, run_id="t", warehouse=warehouse)
 
     findings = {f["period"]: f for f in quality_findings(states, run_id="t", warehouse=warehouse)}

@@ -12,6 +12,8 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -151,11 +153,13 @@ def run(as_of: date, warehouse, run_id: str = "test-run") -> list[dict]:
 
 
 def pull_fails(as_of: date, warehouse) -> TransferError:
-    """Plan and check availability, then pull, which must raise :class:`TransferError`."""
+    """Plan and check availability, then pull with tries left, which must raise :class:`TransferError` for Airflow
+    to retry, having written nothing: the pull holds no writer slot and touches no warehouse."""
     states = ingest.check_availability(ingest.plan(SOURCE, MONTH), as_of=as_of)
     assert [s["status"] for s in states] == [None], "the month should pass the publication check"
     with pytest.raises(TransferError) as raised:
-        ingest.pull(states, as_of=as_of, run_id="test-run", warehouse=warehouse)
+        ingest.pull(states, as_of=as_of, last_try=False)
+    assert status_rows(warehouse) == []
     return raised.value
 
 
@@ -187,12 +191,18 @@ def assert_available(summary: list[dict], home: Path, warehouse, server: Loopbac
 
 
 def assert_download_failure_recorded(warehouse, error: TransferError, as_of: date = BEFORE_DEADLINE) -> None:
+    """The last try: the same failure is recorded as the month's status, then the run fails saying so."""
+    with pytest.raises(ingest.DownloadsFailed) as raised:
+        run(as_of, warehouse)
     rows = status_rows(warehouse)
     assert len(rows) == 1
     assert (rows[0]["period"], rows[0]["status"], rows[0]["file_sha256"]) == (MONTH, "awaited", None)
-    assert rows[0]["reason"].startswith(f"Not yet due: expected by {DEADLINE.isoformat()} (download failed: ")
-    assert str(error) in rows[0]["reason"]
-    assert rows[0]["reason"].endswith(").")
+    prefix = f"Not yet due: expected by {DEADLINE.isoformat()} (download failed: "
+    assert rows[0]["reason"].startswith(prefix) and rows[0]["reason"].endswith(").")
+    last = rows[0]["reason"][len(prefix):-2]
+    assert last.split(" after ")[0] == str(error).split(" after ")[0]  # the same failure (timings aside)
+    assert str(raised.value) == (f"{SOURCE} {MONTH}: the download failed on every try ({last}), recorded as "
+                                 "'awaited'")
     assert scalar(warehouse, "SELECT count(*) FROM audit.source_status_history") == 1
 
 
@@ -326,7 +336,7 @@ def test_server_error_on_every_attempt_raises_after_the_retries_and_a_later_run_
     police_http.set(FILE_PATH, january_file())
     summary = run(BEFORE_DEADLINE, warehouse, run_id="test-run-2")
 
-    assert len(police_http.requests_for(FILE_PATH)) == RETRIES + 2
+    assert len(police_http.requests_for(FILE_PATH)) == 2 * (RETRIES + 1) + 1  # two tries, then the later run
     assert_available(summary, home, warehouse, police_http)
     history = warehouse.query("SELECT status FROM audit.source_status_history ORDER BY decided_at")
     assert [row["status"] for row in history] == ["awaited", "available"]
@@ -438,3 +448,38 @@ def test_a_part_file_left_by_a_killed_pull_is_removed(police_http, home, warehou
     summary = run(BEFORE_DEADLINE, warehouse)
     assert_available(summary, home, warehouse, police_http)
     assert incoming(home) == []
+
+
+def test_a_pull_waits_for_no_writer_and_holds_none(police_http, home, tmp_path):
+    """Another process holds the DuckDB warehouse for writing (a dashboard run, say) during the download: the pull
+    lands the file all the same, since it opens no warehouse (so a slow source holds no one up either); recording
+    and loading it come after, in validate and load, which hold the writer slot."""
+    from safer_communities.warehouse import Warehouse
+
+    url = f"duckdb:///{tmp_path / 'busy.duckdb'}"
+    with Warehouse(url) as warehouse:
+        warehouse.migrate()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "c.execute('CREATE TABLE held (x INT)'); print('held', flush=True); time.sleep(60)",
+         str(tmp_path / "busy.duckdb")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        police_http.set(FILE_PATH, january_file())
+        states = ingest.check_availability(ingest.plan(SOURCE, MONTH), as_of=BEFORE_DEADLINE)
+
+        (pulled,) = ingest.pull(states, as_of=BEFORE_DEADLINE, last_try=False)
+
+        assert (pulled["status"], pulled["sha256"]) == (None, JANUARY_SHA256)
+        assert Path(pulled["landing_path"]).read_bytes() == JANUARY
+        assert holder.poll() is None, "the writer still holds the warehouse"
+    finally:
+        holder.kill()
+        holder.wait()
+    with Warehouse(url) as warehouse:
+        states = ingest.validate([pulled], run_id="test-run", warehouse=warehouse)
+        summary = ingest.record_status(ingest.load(states, run_id="test-run", warehouse=warehouse),
+                                       run_id="test-run", warehouse=warehouse)
+        assert [(s["status"], s["reason"]) for s in summary] == [("available", f"Loaded {JANUARY_ROWS:,} rows.")]
+        assert [(f["sha256"], f["bytes"], f["rows"]) for f in pulled_files(warehouse)] == [
+            (JANUARY_SHA256, len(JANUARY), JANUARY_ROWS)]

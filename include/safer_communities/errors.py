@@ -23,6 +23,7 @@ class WarehouseNotMigrated(RuntimeError):
 def lasting(error: BaseException) -> str | None:
     """What to do about an error that would fail again on a retry, or None for one that might pass."""
     from safer_communities.indicators import CatalogueError
+    from safer_communities.ingest import DownloadsFailed
     from safer_communities.periods import PeriodError
     from safer_communities.pseudonymise import PseudonymisationKeyMissing
     from safer_communities.readiness import ReportingError
@@ -33,6 +34,8 @@ def lasting(error: BaseException) -> str | None:
         return f"{error}: give the period as a month (2015-04), a quarter (2015/16 Q1) or a financial year (2015/16)"
     if isinstance(error, PseudonymisationKeyMissing | WarehouseNotMigrated | WarehouseBusy):
         return str(error)
+    if isinstance(error, DownloadsFailed):
+        return f"{error}: trigger the run again once the source answers"
     if isinstance(error, RegistryError | CatalogueError | ReportingError):
         return f"{error}: correct the file and trigger the run again"
     return None

@@ -60,6 +60,11 @@ class PeriodState:
     sha256: str | None = None
     original_name: str | None = None
     delivered_on: str | None = None  # the run's date when the file was pulled (ISO), never the wall clock
+    pulled_at: str | None = None  # wall clock (ISO), for the audit record only
+    origin: str | None = None
+    file_bytes: int = 0
+    file_rows: int = 0
+    transfer_error: str | None = None  # the last try's download failure, recorded as the period's status
     landing_path: str | None = None
     validated_path: str | None = None
     load_batch_id: str | None = None
@@ -161,13 +166,16 @@ def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
     return _dicts(result)
 
 
-def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) -> list[dict]:
-    """Fetch each open month's file into the landing area and record it in ``audit.pulled_file``."""
+def pull(states: list[dict], *, as_of: date, last_try: bool = True) -> list[dict]:
+    """Fetch each open period's file into the landing area. The warehouse is not touched: a slow or failing source
+    holds no writer slot, and :func:`take_delivery` (run under the slot, first thing in :func:`validate`) records
+    what was pulled.
+
+    A download that fails raises :class:`TransferError` while tries remain (Airflow retries the pull); on the
+    last try the failure becomes the period's status (or, for a loaded period, a notice) and the run goes on.
+    """
     result = _states(states)
     for state, source in _open_periods(result):
-        with warehouse.begin() as connection:
-            current = current_status(connection, state.source, state.period)
-        loaded = current is not None and current["status"] in availability.LOADED
         part = landing.incoming(state.source, state.span.slug)
         try:
             fetched = transport_for(source).fetch(state.span, part)
@@ -177,35 +185,51 @@ def pull(states: list[dict], *, as_of: date, run_id: str, warehouse: Warehouse) 
             continue
         except TransferError as error:
             part.unlink(missing_ok=True)
-            if loaded:  # the loaded slice stands; the run goes on with the other periods
-                state.keep(current, f"Re-pull failed ({error}); {_kept_slice(current)}.")
-                continue
+            if not last_try:
+                raise
+            state.transfer_error = str(error)
             state.decide(availability.missing_status(source, state.span, as_of, f"download failed: {error}"))
-            record_status(_dicts([state]), run_id=run_id, warehouse=warehouse)
-            raise
+            continue
         state.notices.extend(fetched.notices)
         landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix,
                               sheet=load_contract(source.contract).sheet)
         state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
-        state.delivered_on = as_of.isoformat()
+        state.origin, state.file_bytes, state.file_rows = fetched.origin, landed.bytes, landed.rows
+        state.delivered_on, state.pulled_at = as_of.isoformat(), _now().isoformat()
         if landed.already_landed:
             log.info("%s %s: identical to a file landed before (sha256 %s)", state.source, state.period, landed.sha256)
-        if current and current["file_sha256"] == landed.sha256 and current["status"] in (*availability.LOADED,
-                                                                                          "rejected"):
-            state.keep(current)  # the same bytes were loaded (or rejected) already: nothing to do again
-            log.info("%s %s: the file is the one its status is about (sha256 %s); not loaded again",
-                     state.source, state.period, landed.sha256[:12])
+    return _dicts(result)
+
+
+def take_delivery(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
+    """The warehouse half of a pull: record each landed file in ``audit.pulled_file``; keep a loaded period whose
+    re-pull failed, and one whose file is the very one its status is about (nothing to validate or load again)."""
+    result = _states(states)
+    for state in result:
+        if not (state.transfer_error or (state.open and state.sha256)):
+            continue
         with warehouse.begin() as connection:
+            current = current_status(connection, state.source, state.period)
+            if state.transfer_error:
+                if current is not None and current["status"] in availability.LOADED:
+                    # the loaded slice stands; the run goes on with the other periods
+                    state.keep(current, f"Re-pull failed ({state.transfer_error}); {_kept_slice(current)}.")
+                continue
             run_sql_file(
                 connection,
                 AUDIT_SQL / "record_pull.sql",
                 {
-                    "source": state.source, "period": state.period, "sha256": landed.sha256,
-                    "bytes": landed.bytes, "rows": landed.rows, "original_name": fetched.original_name,
-                    "origin": fetched.origin, "landing_path": str(landed.path), "pulled_at": _now(),
-                    "run_id": run_id,
+                    "source": state.source, "period": state.period, "sha256": state.sha256,
+                    "bytes": state.file_bytes, "rows": state.file_rows, "original_name": state.original_name,
+                    "origin": state.origin, "landing_path": state.landing_path,
+                    "pulled_at": datetime.fromisoformat(state.pulled_at), "run_id": run_id,
                 },
             )
+        if current and current["file_sha256"] == state.sha256 and current["status"] in (*availability.LOADED,
+                                                                                         "rejected"):
+            state.keep(current)  # the same bytes were loaded (or rejected) already: nothing to do again
+            log.info("%s %s: the file is the one its status is about (sha256 %s); not loaded again",
+                     state.source, state.period, state.sha256[:12])
     return _dicts(result)
 
 
@@ -214,7 +238,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     from safer_communities.pseudonymise import pseudonymiser
     from safer_communities.validation import validate as run_validation
 
-    result = _states(states)
+    result = _states(take_delivery(states, run_id=run_id, warehouse=warehouse))
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         pseudonymise = pseudonymiser() if contract.has_person_refs else None
@@ -446,6 +470,20 @@ def record_status(states: list[dict], *, run_id: str, warehouse: Warehouse) -> l
              "changed": not s.kept, "notices": s.notices} for s in result]
 
 
+class DownloadsFailed(RuntimeError):
+    """Downloads that failed on every try, their statuses recorded: the run fails so someone looks."""
+
+
+def check_downloads(states: list[dict]) -> None:
+    """Raise :class:`DownloadsFailed` for the periods whose last download try failed and that had no loaded slice
+    to keep (those are notices); called once their statuses are recorded."""
+    failed = [state for state in _states(states) if state.transfer_error and not state.kept]
+    if failed:
+        raise DownloadsFailed("; ".join(f"{state.source} {state.period}: the download failed on every try "
+                                        f"({state.transfer_error}), recorded as '{state.status}'"
+                                        for state in failed))
+
+
 # Decisions that would take a loaded period's data away; the loaded slice stands instead (a declared outage does
 # not: it is a decision about the data, made on purpose).
 DOWNGRADES = ("awaited", "late", "rejected")
@@ -461,7 +499,9 @@ def ingest(source_name: str, period: str, *, as_of: date, run_id: str, warehouse
     """All the steps in one call: what the DAG does task by task, for scripts, tests and the benchmark."""
     states = plan(source_name, period)
     states = check_availability(states, as_of=as_of)
-    states = pull(states, as_of=as_of, run_id=run_id, warehouse=warehouse)
+    states = pull(states, as_of=as_of)
     states = validate(states, run_id=run_id, warehouse=warehouse)
     states = load(states, run_id=run_id, warehouse=warehouse)
-    return record_status(states, run_id=run_id, warehouse=warehouse)
+    summary = record_status(states, run_id=run_id, warehouse=warehouse)
+    check_downloads(states)
+    return summary

@@ -80,14 +80,14 @@ def ingestion_dag(
             with fail_fast():
                 return ingest.check_availability(states, as_of=dag_run.run_after.date())
 
-        @task(pool=WRITER_POOL)
-        def pull(states: list[dict], dag_run=None) -> list[dict]:
+        @task  # outside the writer pool: a slow source holds no one else up (it touches no warehouse)
+        def pull(states: list[dict], dag_run=None, ti=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.errors import fail_fast
-            from safer_communities.warehouse import Warehouse
 
-            with fail_fast(), Warehouse.migrated() as warehouse:
-                return ingest.pull(states, as_of=dag_run.run_after.date(), run_id=dag_run.run_id, warehouse=warehouse)
+            # A failed download is retried by Airflow; on the last try it becomes the period's status instead.
+            with fail_fast():
+                return ingest.pull(states, as_of=dag_run.run_after.date(), last_try=ti.try_number > ti.max_tries)
 
         @task(pool=WRITER_POOL)
         def validate(states: list[dict], dag_run=None) -> list[dict]:
@@ -147,6 +147,8 @@ def ingestion_dag(
                 }
             # Last, so a slow mail server delays nothing else; it never fails the task.
             alerts.send_quality_alert(findings, get_current_context())
+            with fail_fast():
+                ingest.check_downloads(states)  # a download that failed on every try fails the run, status recorded
             return summary
 
         record_status(load(validate(pull(check_availability(plan())))))
