@@ -412,7 +412,8 @@ def report(results: dict) -> list[str]:
             for step in run["steps"]:
                 if step["step"] in ("plan", "check_availability"):
                     continue
-                label = {"pull": "pull (copy, sha256)", "validate": "validate (audit.pulled_file, parse, GX)"}.get(step["step"], step["step"])
+                label = {"pull": "pull (copy, sha256)",
+                         "validate": "validate (audit.pulled_file, parse, GX)"}.get(step["step"], step["step"])
                 out(_line(engine, f"  {label}", step["seconds"], rows if step["step"] != "record_status" else None,
                           step["peak_rss_mib"]))
                 for sub, key, rate in SUBSTAGES.get(step["step"], []):
