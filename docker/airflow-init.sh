@@ -1,31 +1,32 @@
 #!/usr/bin/env bash
 # The airflow-init service of docker-compose.yaml, run once as root through the image's /entrypoint
-# (which first waits for the metadata database): Airflow metadata, the writer pool, the warehouse
-# database and schema, and the drop folder with the demo extracts and the sample police files.
+# (which first waits for the metadata database): the Fernet key, Airflow metadata, the writer pool, the
+# warehouse schema and roles, and the drop folder with the demo extracts and the sample police files.
 set -euo pipefail
 
 uid="${AIRFLOW_UID:-50000}"
+
+# The Fernet key (AIRFLOW__CORE__FERNET_KEY_CMD reads it): FERNET_KEY if given, else generated, once.
+# Readable by the Airflow user alone; never printed.
+secret=/opt/airflow/secrets/fernet.key
+if [[ ! -s "$secret" ]]; then
+    ( umask 077 && python - > "$secret" <<'PY'
+import os
+
+from cryptography.fernet import Fernet
+
+print(os.environ.get("FERNET_KEY") or Fernet.generate_key().decode())
+PY
+    )
+    echo "Fernet key written to $secret"
+fi
+chown "$uid:0" "$secret" && chmod 0400 "$secret"
 
 airflow db migrate
 # PostgreSQL takes concurrent writers (DuckDB, in `make airflow-ui`, allows one).
 airflow pools set warehouse_writer "${WAREHOUSE_WRITER_SLOTS:-8}" "Writers to the warehouse (PostgreSQL)"
 
-# The warehouse database: made by docker/postgres-init/ on a new volume; made here if the volume is older.
-python - <<'PY'
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
-
-from safer_communities.warehouse import url_from_connection
-
-url = make_url(url_from_connection())
-if url.get_backend_name() == "postgresql":
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone():
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database)))
-            print(f"created database {url.database}")
-PY
+# The warehouse database and its user are made by docker/postgres-init/ on a new volume.
 python -m safer_communities migrate
 
 # The working area is a named volume; the drop folder is ./var/drop. Give a new, empty drop folder

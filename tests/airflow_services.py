@@ -111,9 +111,14 @@ def airflow_env(airflow_home: Path, metadata_db: str, *, api_port: int, log_port
     Creates ``airflow_home`` with the simple auth manager's password file (admin/admin). The working area
     and drop folder are this process's ``SAFER_COMMUNITIES_HOME`` and ``SAFER_COMMUNITIES_DROP``.
     """
+    from cryptography.fernet import Fernet
+
     airflow_home.mkdir(parents=True, exist_ok=True)
     passwords = airflow_home / "simple_auth_manager_passwords.json"
     passwords.write_text(json.dumps({"admin": "admin"}))
+    fernet_key = airflow_home / "fernet.key"  # what airflow-init writes to the airflow-secrets volume
+    fernet_key.write_text(Fernet.generate_key().decode())
+    fernet_key.chmod(0o400)
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     env.update({
         # x-airflow-common in docker-compose.yaml
@@ -123,7 +128,7 @@ def airflow_env(airflow_home: Path, metadata_db: str, *, api_port: int, log_port
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url(metadata_db),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url(metadata_db, "postgresql+psycopg_async"),
-        "AIRFLOW__CORE__FERNET_KEY": "",
+        "AIRFLOW__CORE__FERNET_KEY_CMD": f"cat {fernet_key}",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "false",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",

@@ -1,12 +1,13 @@
 """End to end: the docker-compose deployment's set-up, run natively with the real components.
 
-What ``docker compose up`` does, without Docker: a fresh PostgreSQL database for the Airflow
-metadata and another for the warehouse, the Redis broker, the CeleryExecutor, and the real
-``airflow api-server``, ``scheduler``, ``dag-processor`` and ``celery worker`` processes with the
-x-airflow-common settings of docker-compose.yaml. The init steps of docker/airflow-init.sh run
-first (``airflow db migrate``, the warehouse_writer pool, the warehouse schema, the police files in
-the drop folder); then ``ingest_police`` is triggered through the REST API for 2019/20 Q4 and must
-succeed with every task run by the Celery worker.
+What ``docker compose up`` does, without Docker: docker/postgres-init/ makes a login and a database
+for the Airflow metadata and another for the warehouse (neither login a superuser); the Redis broker,
+the CeleryExecutor, and the real ``airflow api-server``, ``scheduler``, ``dag-processor`` and
+``celery worker`` processes with the x-airflow-common settings of docker-compose.yaml. The init
+steps of docker/airflow-init.sh run first (a Fernet key, ``airflow db migrate``, the warehouse_writer
+pool, the warehouse schema and roles as the pipeline's own login, the police files in the drop
+folder); then ``ingest_police`` is triggered through the REST API for 2019/20 Q4 and must succeed
+with every task run by the Celery worker.
 
 Needs PostgreSQL at 127.0.0.1:5432 (``SAFER_COMMUNITIES_TEST_PG``) and Redis at 127.0.0.1:6379
 (``SAFER_COMMUNITIES_TEST_REDIS``). Isolation from anything else on the machine: free ports chosen
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import uuid
 from contextlib import closing
+
+import pytest
 
 from tests import airflow_services
 from tests.airflow_services import (
@@ -28,18 +32,45 @@ from tests.airflow_services import (
     airflow_env,
     free_ports,
     metadata_query,
-    metadata_url,
     open_api,
     wait,
     wait_parsed,
 )
-from tests.conftest import drop_police
+from tests.conftest import PG_SERVER, PROJECT, drop_police
 
 REDIS_SERVER = os.environ.get("SAFER_COMMUNITIES_TEST_REDIS", "redis://:@127.0.0.1:6379")
 DAG_ID = "ingest_police"
 TASK_IDS = {"plan", "check_availability", "pull", "validate", "load", "record_status"}
 RUN_TIMEOUT = 180  # the triggered run finishes (seconds)
-metadata_db = airflow_services.metadata_db  # the fixture: a fresh PostgreSQL database for the Airflow metadata
+
+
+@pytest.fixture
+def compose_databases() -> dict[str, str]:
+    """docker/postgres-init/10-users-and-databases.sh run on the test server, with names of this test's own:
+    the Airflow metadata's and the pipeline's logins and databases (the SQLAlchemy URLs, by role)."""
+    from sqlalchemy.engine import make_url
+
+    token = uuid.uuid4().hex[:10]
+    names = {"AIRFLOW_DB_USER": f"sc_test_airflow_{token}", "AIRFLOW_DB_NAME": f"sc_test_airflow_{token}",
+             "AIRFLOW_DB_PASSWORD": uuid.uuid4().hex, "WAREHOUSE_DB_USER": f"sc_test_pipeline_{token}",
+             "WAREHOUSE_DB_NAME": f"sc_test_warehouse_{token}", "WAREHOUSE_DB_PASSWORD": uuid.uuid4().hex}
+    server = make_url(PG_SERVER)
+    done = subprocess.run(
+        ["bash", str(PROJECT / "docker" / "postgres-init" / "10-users-and-databases.sh")],
+        env={**os.environ, **names, "PGHOST": server.host, "PGPORT": str(server.port or 5432),
+             "POSTGRES_USER": server.username}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+    def url(kind: str) -> str:
+        return server.set(username=names[f"{kind}_DB_USER"], password=names[f"{kind}_DB_PASSWORD"],
+                          database=names[f"{kind}_DB_NAME"]).render_as_string(hide_password=False)
+
+    try:
+        yield {"metadata": url("AIRFLOW"), "warehouse": url("WAREHOUSE")}
+    finally:
+        for kind in ("AIRFLOW", "WAREHOUSE"):
+            airflow_services.pg_admin(f'DROP DATABASE IF EXISTS "{names[f"{kind}_DB_NAME"]}" WITH (FORCE)')
+            airflow_services.pg_admin(f'DROP ROLE IF EXISTS "{names[f"{kind}_DB_USER"]}"')
 
 
 def _forget_queue(broker_url: str, queue: str) -> None:
@@ -52,13 +83,27 @@ def _forget_queue(broker_url: str, queue: str) -> None:
             client.delete(*keys)
 
 
-def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis(
-        home, tmp_path, make_warehouse, metadata_db):
+def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis(home, tmp_path, compose_databases):
     from sqlalchemy.engine import make_url
 
-    metadata = metadata_url(metadata_db)
-    warehouse = make_warehouse("postgres")  # a fresh database, migrated (python -m safer_communities migrate)
-    warehouse_conn = make_url(warehouse.url).set(drivername="postgres").render_as_string(hide_password=False)
+    from safer_communities import roles
+    from safer_communities.warehouse import Warehouse
+
+    metadata = compose_databases["metadata"]
+    warehouse_conn = make_url(compose_databases["warehouse"]).set(drivername="postgres").render_as_string(
+        hide_password=False)
+    # airflow-init: `python -m safer_communities migrate`, as the pipeline's login (no superuser: it makes the
+    # warehouse's roles with CREATEROLE, and loads through the loader role)
+    migrated = subprocess.run([str(airflow_services.BIN / "python"), "-m", "safer_communities", "migrate"],
+                              env={**os.environ, "AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE": warehouse_conn},
+                              capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    warehouse = Warehouse(compose_databases["warehouse"])
+    assert warehouse.query("SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user") == [
+        {"rolsuper": False, "rolcreaterole": True}]
+    assert len(warehouse.query(roles.MEMBER_SQL, {"role": roles.load_roles().loader})) == 1
+    assert metadata_query(metadata, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+                                    "WHERE rolname = current_user") == [(False, False, False)]
     for month in ("2020-01", "2020-02", "2020-03"):
         drop_police(home, month)
 
@@ -67,9 +112,12 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
     token = uuid.uuid4().hex[:12]
     queue = f"sc-test-{token}"  # Celery queue of this test alone, so no other worker on the broker takes its tasks
 
-    env = airflow_env(tmp_path / "airflow", metadata_db, api_port=api_port, log_port=log_port,
+    env = airflow_env(tmp_path / "airflow", make_url(metadata).database, api_port=api_port, log_port=log_port,
                       health_port=health_port, token=token)
     env.update({
+        # Airflow's metadata through its own login
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata.replace("+psycopg:", "+psycopg_async:"),
         # x-airflow-common in docker-compose.yaml: the CeleryExecutor and the PostgreSQL warehouse
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata}",
@@ -84,6 +132,13 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
     try:
         # docker/airflow-init.sh (the warehouse and the drop folder are done above), then the services
         deployment.start_airflow(api_port, 8, "Writers to the warehouse (PostgreSQL)")
+        # The Fernet key is set: a connection's password is stored encrypted in the metadata.
+        secret = uuid.uuid4().hex
+        deployment.airflow("connections", "add", "sc_test_fernet", "--conn-type", "generic", "--conn-password",
+                           secret)
+        (stored,) = metadata_query(metadata, "SELECT is_encrypted, password FROM connection WHERE conn_id = %s",
+                                   ("sc_test_fernet",))
+        assert stored[0] is True and secret not in stored[1]
         deployment.start("worker", "celery", "worker", "--celery-hostname", f"sc-test-{token}@%h")
 
         with open_api(deployment, api_port, health_port) as api:
