@@ -14,9 +14,9 @@ from tests.conftest import PROJECT, drop_police
 
 EXPECTED_DAGS = {
     "ingest_police", "ingest_marac", "ingest_probation", "ingest_youth", "ingest_domestic_abuse", "ingest_survey",
-    "quarterly_dashboard", "dashboard_deadlines",
+    "quarterly_dashboard", "dashboard_deadlines", "raw_file_retention",
 }
-ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting"}
+ALLOWED_TAGS = {"safer-communities", "ingestion", "dashboard", "reporting", "retention"}
 HEAVY = ["pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "psycopg", "requests"]
 
 
@@ -91,6 +91,12 @@ def test_the_dashboard_is_triggered_by_every_registered_source_keyed_by_quarter(
     assert dag.get_task("report").upstream_task_ids == {"compute"} and not dag.get_task("report").downstream_list
     assert [o.name for o in compute.outlets] == ["dashboard_quarterly"]
     assert "quarter" in dag.params
+
+
+def test_raw_file_retention_runs_daily_as_a_writer(dagbag):
+    dag = dagbag.dags["raw_file_retention"]
+    assert dag.schedule == "@daily" and not dag.catchup and dag.max_active_runs == 1
+    assert [(t.task_id, t.pool) for t in dag.tasks] == [("delete_raw_files", "warehouse_writer")]
 
 
 def test_one_dashboard_run_at_a_time(dagbag):
@@ -221,7 +227,8 @@ def test_an_unmigrated_warehouse_fails_the_run_at_once_saying_to_migrate(airflow
     dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2020-01"})
     assert dag_run.state == "failed"
     states = {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
-    assert states["pull"] == ("failed", 1)  # not up_for_retry
+    assert states["pull"] == ("success", 1)  # the download opens no warehouse
+    assert states["validate"] == ("failed", 1)  # not up_for_retry
     assert states["record_status"][0] == "upstream_failed"
     printed = capfd.readouterr()
     assert "the warehouse has no schema yet: run `safer-communities migrate` first" in printed.out + printed.err

@@ -38,6 +38,12 @@ def test_police_is_declared_with_the_niche_outage():
         (lambda s: s["outages"][0].update(first="2015-07"), "ends (2015-06) before it starts (2015-07)"),
         (lambda s: s["outages"][0].update(first="April 2015"), "is not a month"),
         (lambda s: s.update(deadline_days_after_period_end=-1), "deadline_days_after_period_end"),
+        (lambda s: s.pop("retention"), "retention: Field required"),
+        (lambda s: s.update(retention={"raw_files": "forget"}), "retention: Input tag 'forget'"),
+        (lambda s: s.update(retention={"raw_files": "delete", "days_after_last_use": 0}),
+         "retention.delete.days_after_last_use: Input should be greater than or equal to 1"),
+        (lambda s: s.update(retention={"raw_files": "keep", "days_after_last_use": 30}),
+         "retention.keep.days_after_last_use: Extra inputs are not permitted"),
     ],
 )
 def test_registry_errors_name_the_source_and_field(tmp_path, mutate, message):
@@ -65,6 +71,30 @@ def test_a_source_declared_in_two_files_is_an_error(tmp_path):
         (folder / name).write_text((REGISTRY_PATH / "police.yaml").read_text())
     with pytest.raises(RegistryError, match="b.yaml: source 'police_street_crime' is declared twice"):
         load_registry(folder)
+
+
+@pytest.mark.parametrize(("family", "name"), [("marac", "marac_referrals"), ("probation", "iom_cohort"),
+                                              ("survey", "community_survey")])
+@pytest.mark.parametrize("retention", [None, {"raw_files": "keep"}])
+def test_a_source_holding_people_must_delete_its_raw_files(tmp_path, family, name, retention):
+    document = yaml.safe_load((REGISTRY_PATH / f"{family}.yaml").read_text())
+    assert document["sources"][name]["retention"]["raw_files"] == "delete"
+    if retention is None:
+        del document["sources"][name]["retention"]
+    else:
+        document["sources"][name]["retention"] = retention
+    path = tmp_path / f"{family}.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert f"{path}: source '{name}'" in str(error.value)
+    assert ("retention: Field required" if retention is None else  # the contract is named as the source
+            f"retention: contract {name} holds people") in str(error.value)
+
+
+def test_a_source_without_people_may_delete_its_raw_files_too(tmp_path):
+    path = _write(tmp_path, lambda s: s.update(retention={"raw_files": "delete", "days_after_last_use": 400}))
+    assert load_registry(path)["police_street_crime"].retention.days_after_last_use == 400
 
 
 def _probation(tmp_path: Path, **check) -> Path:

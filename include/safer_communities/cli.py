@@ -10,6 +10,7 @@
     report QUARTER [--out DIR] [--pdf]  write the quarter's board report (HTML, and PDF) and print its path
     quality SOURCE PERIOD [--out DIR]   write the data-quality page of a source's period and print its path
     readiness QUARTER ... [--as-of DATE]  is each quarter's dashboard complete by its reporting date? print, record
+    retention [--as-of DATE]  delete the raw files holding people that their source's retention rule says are due
 """
 
 from __future__ import annotations
@@ -174,6 +175,20 @@ def readiness(periods: list[str], as_of: date) -> None:
                 "no alert went out (no alert connection, or every channel failed: see the log)")
             print(f"first found late: {sent}")
     print(f"\nrecorded in audit.dashboard_readiness (run {run_id})")
+
+
+def retention(as_of: date) -> None:
+    """Delete the raw files due by ``as_of`` under their source's retention rule (what the daily DAG
+    raw_file_retention does), record each in ``audit.raw_file_deletion`` and print them."""
+    from safer_communities import retention as raw_files
+
+    run_id = f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}"
+    with _warehouse() as warehouse:
+        deleted = raw_files.delete_raw_files(warehouse, as_of=as_of, run_id=run_id)
+    if deleted:
+        print(_table([{"source": d.source, "period": d.period, "file": d.file_sha256[:12], "path": d.path}
+                      for d in deleted], ["source", "period", "file", "path"]))
+    print(f"{raw_files.summary(deleted, as_of)}; recorded in audit.raw_file_deletion (run {run_id})")
 
 
 def compute_dashboard(periods: list[str]) -> None:
@@ -349,6 +364,10 @@ def main(argv: list[str] | None = None) -> None:
                                   help="a quarter (2015/16 Q1), a month, a financial year, or FIRST..LAST")
     readiness_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                   help="the date to judge by (default: today)")
+    retention_parser = commands.add_parser("retention", help="delete the raw files holding people that are due "
+                                                              "under their source's retention rule")
+    retention_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
+                                  help="the date to judge by (default: today)")
     args = parser.parse_args(argv)
     try:
         _dispatch(args)
@@ -375,6 +394,8 @@ def _dispatch(args: argparse.Namespace) -> None:
         quality(args.source, args.period, args.out)
     elif args.command == "readiness":
         readiness(args.periods, args.as_of or date.today())
+    elif args.command == "retention":
+        retention(args.as_of or date.today())
     else:
         status(args.periods)
 

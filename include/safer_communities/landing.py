@@ -3,13 +3,16 @@
 ``landing/<source>/<period slug>/<sha256><suffix>`` (a month ``2020-03``, a quarter
 ``2015-16-Q1``, a financial year ``2015-16``), read-only once written. A file
 whose bytes were landed before is recognised and not written again. Rejected
-files are also copied to ``quarantine/`` beside a note of why.
+files are also copied to ``quarantine/`` beside a note of why. A source whose
+files hold people has its copies deleted after a time (``safer_communities.retention``,
+by :func:`copies`); the same bytes delivered again simply land again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,3 +98,12 @@ def quarantine_file(landed: Path, source: str, period: str, original_name: str, 
         target.chmod(0o444)
     (folder / f"{landed.stem}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target
+
+
+def copies(source: str, period: str, sha256: str) -> list[Path]:
+    """Every copy of a pulled file's bytes in the working area: the landed file and, if it was rejected, its
+    quarantined copy and the note beside it. ``period`` is the period's slug, as in :func:`land`."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a sha256: {sha256!r}")
+    folders = (home() / "landing" / source / period, home() / "quarantine" / source / period)
+    return sorted(path for folder in folders for path in folder.glob(f"{sha256}*") if path.is_file())

@@ -2,7 +2,8 @@
 
 A source says who owns it, how it travels (transport), what it looks like
 (format and contract), how often it comes (cadence), when it is due (deadline),
-how its completeness is judged and which periods are declared outages. The file
+how its completeness is judged, which periods are declared outages and how long
+its raw files are kept (a source holding people must delete them). The file
 is checked on load; an error names the file, the source and the field.
 """
 
@@ -119,6 +120,20 @@ class Outage(Strict):
         return any(first <= month <= last for month in period.months)
 
 
+class KeepRawFiles(Strict):
+    """The landed and quarantined files are kept for good (a source without people: the police's)."""
+
+    raw_files: Literal["keep"]
+
+
+class DeleteRawFiles(Strict):
+    """The landed and quarantined copies of each file are deleted ``days_after_last_use`` days after the pipeline
+    last pulled or loaded those bytes (``safer_communities.retention``); the loaded rows stay in the warehouse."""
+
+    raw_files: Literal["delete"]
+    days_after_last_use: int = Field(ge=1, le=3650)
+
+
 class Source(Strict):
     name: str
     description: str
@@ -135,6 +150,8 @@ class Source(Strict):
                   Field(discriminator="check")]
     ] = []
     outages: list[Outage] = []
+    # Declared by every source; one whose contract holds people (person_ref columns) must delete its raw files.
+    retention: Annotated[KeepRawFiles | DeleteRawFiles, Field(discriminator="raw_files")]
 
     @model_validator(mode="after")
     def _check_references(self) -> Source:
@@ -148,11 +165,15 @@ class Source(Strict):
             raise ValueError("transport.location needs {ext} when more than one format is accepted")
         if not (CONTRACTS_DIR / f"{self.contract}.yaml").is_file():
             raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
+        from safer_communities.contracts import load_contract
+
+        contract = load_contract(self.contract)
+        if contract.has_person_refs and not isinstance(self.retention, DeleteRawFiles):
+            people = [column.name for column in contract.columns if column.person_ref]
+            raise ValueError(f"retention: contract {self.contract} holds people ({people}), so its raw files must "
+                             "not be kept for good: declare retention: {raw_files: delete, days_after_last_use: N}")
         for number, rule in enumerate(self.completeness):
             if isinstance(rule, FollowUpComplete):  # a date column of the contract
-                from safer_communities.contracts import load_contract
-
-                contract = load_contract(self.contract)
                 dates = [c.field for c in contract.columns if c.type == "date"]
                 if rule.column not in dates:
                     raise ValueError(f"completeness.{number}.column: {rule.check} needs a date field of contract "

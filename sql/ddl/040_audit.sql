@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS audit.pulled_file (
     last_run_id      VARCHAR NOT NULL,
     PRIMARY KEY (source, period, sha256)
 );
-COMMENT ON TABLE audit.pulled_file IS 'Every distinct file pulled, kept immutably at landing_path. Identical bytes pulled again raise pull_count instead of adding a row.';
+COMMENT ON TABLE audit.pulled_file IS 'Every distinct file pulled, kept immutably at landing_path (a file holding people until its source''s retention rule deletes it: audit.raw_file_deletion). Identical bytes pulled again raise pull_count instead of adding a row.';
 
 CREATE TABLE IF NOT EXISTS audit.validation_result (
     source             VARCHAR NOT NULL,
