@@ -108,6 +108,10 @@ class Rule(Strict):
         return self
 
 
+# Rules that admit only known values: a value that passes one cannot be a person's reference.
+CLOSED = ("in_set", "matches_regex", "equals_period")
+
+
 class Contract(Strict):
     name: str
     version: int = Field(ge=1)
@@ -131,6 +135,14 @@ class Contract(Strict):
         header_rule = {"exact": "columns_in_order", "forgiving": "columns_match"}[self.header]
         if header_rule not in {rule.expect for rule in self.rules}:
             raise ValueError(f"a contract with header {self.header!r} needs a {header_rule!r} rule")
+        if self.has_person_refs:
+            # A person's reference shifted into a free-text column would load as it is: in a file that holds
+            # people, every text column is a pseudonym or takes its values from a closed list.
+            closed = {rule.column for rule in self.rules if rule.expect in CLOSED}
+            free = [c.name for c in self.columns if c.type == "string" and not c.person_ref and c.name not in closed]
+            if free:
+                raise ValueError(f"the contract holds people, so each text column needs a rule of kind "
+                                 f"{' or '.join(CLOSED)} (or person_ref: true): {free} have none")
         return self
 
     @property

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SAMPLE_LINES = 20
+# In a file that holds people, a value that breaks a warning rule loads as empty; the warning says so.
+WITHHELD_VALUES = "These values are not loaded (left empty): in a file that holds people they are not known to be safe."
 
 
 @dataclass
@@ -267,6 +269,7 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
     column_rules = [rule for rule in contract.rules if not rule.is_table_rule]
     rejections: list[str] = []
     quarantine: dict[int, list[tuple[str, str]]] = {}
+    withheld: dict[int, set[str]] = {}  # line -> columns whose failing values are not loaded
 
     # Column rules see only the columns they name: GX copies its frame for each expectation.
     named = {c for rule in column_rules
@@ -289,6 +292,11 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                     for line in result.unexpected_lines:
                         quarantine.setdefault(line, []).append(
                             (rule.id, _values(frame, line, rule, contract.has_person_refs)))
+                elif contract.has_person_refs and rule.scope == "row":
+                    # The row loads, but not the value: in a file that holds people it is not known to be safe.
+                    for line in result.unexpected_lines:
+                        withheld.setdefault(line, set()).update(c for c in (rule.column, rule.other_column) if c)
+                    description = result.message = f"{description} {WITHHELD_VALUES}"
                 log.warning("%s [%s]", description, rule.severity)
             result.unexpected_lines = result.unexpected_lines[:SAMPLE_LINES]
             results.append(result)
@@ -309,6 +317,11 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
             quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
     quarantined.sort(key=lambda issue: issue.line)
     accepted = frame.drop(index=list(quarantine)) if not rejections else frame.iloc[0:0]
+    if withheld and not accepted.empty:
+        accepted = accepted.copy()
+        for line, columns in withheld.items():
+            if line in accepted.index:
+                accepted.loc[line, sorted(columns)] = None
     if not rejections and quarantined and accepted.empty:
         rejections.append(f"{parsed.name}: every row broke a critical rule ({len(quarantined)} rows quarantined)")
     return Validation(
