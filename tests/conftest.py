@@ -48,12 +48,17 @@ def home(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+def set_pseudonymisation_key(monkeypatch, password: str = PSEUDONYMISATION_KEY, **extra) -> str:
+    """Set the pseudonymisation key connection: the key as its password, ``extra`` (key_id, previous) as its extra."""
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
+                       json.dumps({"conn_type": "generic", "password": password, "extra": extra}))
+    return password
+
+
 @pytest.fixture
 def key(monkeypatch) -> str:
     """The pseudonymisation key connection, set to a test-only key; returns the key."""
-    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
-                       json.dumps({"conn_type": "generic", "password": PSEUDONYMISATION_KEY}))
-    return PSEUDONYMISATION_KEY
+    return set_pseudonymisation_key(monkeypatch)
 
 
 def drop_police(home: Path, month: str, content: bytes | None = None) -> Path:

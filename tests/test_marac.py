@@ -21,6 +21,7 @@ from safer_communities.indicators import load_catalogue
 from safer_communities.periods import Quarter, add_months
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
+from tests.conftest import set_pseudonymisation_key
 from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
@@ -55,9 +56,9 @@ EXPECTED_REPEATS = {
     "M14-020": False, "M15-002": True, "M15-001": False, "M15-003": False,
     "M15-101": True, "M15-102": False, "M15-103": True, "M15-104": False, "M15-105": True, "M15-106": False,
 }
-def pseudonym(reference: str) -> str:
+def pseudonym(reference: str, key: str = KEY) -> str:
     """What the warehouse holds for a case or victim reference: HMAC-SHA256 of it, normalised, under the test key."""
-    return hmac.new(KEY.encode(), reference.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.encode(), reference.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
 HEADER = ["case ref", "REFERRAL DATE", "Victim_Ref", " District ", "Referring agency", "DASH risk score"]
@@ -98,7 +99,7 @@ def test_repeats_and_repeat_rate_match_the_hand_computed_answer(home, warehouse,
 
 
 def test_the_repeat_window_in_the_warehouse_is_the_catalogues_look_back(warehouse):
-    """core.marac_referral_repeat (sql/ddl/050_marac.sql) finds repeats over as many months as the catalogue's
+    """core.marac_referral_repeat (sql/ddl/150_pseudonym_keys.sql) finds repeats over as many months as the catalogue's
     look-back says the dashboard must have loaded: change one, and this fails until the other follows."""
     from sqlalchemy import text
 
@@ -288,3 +289,136 @@ def test_a_reference_shifted_into_another_column_is_quoted_nowhere(home, warehou
     for text in (caplog.text, printed.out, printed.err, json.dumps(states), page, alert.text(), json.dumps(findings)):
         assert not any(ref in text.upper() for ref in planted)
     assert "District: text of 16 characters" in page
+
+
+# Key rotation: the first key (the test key, id 2026-11) made 2014/15's pseudonyms; then KEY_B, then KEY_C.
+KEY_B, KEY_C = "test-only-key-b", "test-only-key-c"
+FIRST_ROTATION, SECOND_ROTATION = date(2027, 1, 15), date(2027, 4, 20)  # the runs' dates
+SECOND_ROTATION_Q2 = [
+    ("M15-201", "2015-08-01", "VIC-0004", "North West Leicestershire", "Police", "15"),  # last under KEY_B: repeat
+    ("M15-202", "2015-09-01", "VIC-0001", "Charnwood", "Police", "15"),  # under all three keys: repeat
+    ("M15-203", "2015-07-20", "VIC-0006", "Oadby and Wigston", "Police", "15"),  # see the test
+]
+
+
+def rotate(monkeypatch, key: str, key_id: str, *previous: tuple[str, str, str]) -> None:
+    """Make ``key`` the current key, each (key, key id, until) of ``previous`` accepted until its day."""
+    set_pseudonymisation_key(monkeypatch, key, key_id=key_id,
+                             previous=[{"secret": k, "key_id": i, "until": u} for k, i, u in previous])
+
+
+def load_across_a_rotation(warehouse, monkeypatch, until: str = "2027-03-31") -> list[dict]:
+    """2014/15 under the first key; 2015/16 Q1 under KEY_B, the first key still accepted ``until``."""
+    set_pseudonymisation_key(monkeypatch, KEY, key_id="2026-11")
+    ingest.ingest(SOURCE, "2014/15", as_of=AS_OF, run_id="t", warehouse=warehouse)
+    rotate(monkeypatch, KEY_B, "2027-01", (KEY, "2026-11", until))
+    return ingest.ingest(SOURCE, "2015/16 Q1", as_of=FIRST_ROTATION, run_id="t", warehouse=warehouse)
+
+
+def repeat_figures(warehouse) -> dict[tuple[str, str], tuple[int, int]]:
+    """(quarter, district) -> (referrals, repeat referrals), as the dashboard reads them."""
+    return {(r["quarter_label"], r["district_code"]): (int(r["referrals"]), int(r["repeat_referrals"]))
+            for r in warehouse.query("SELECT * FROM core.marac_quarterly")}
+
+
+def links(warehouse) -> list[tuple[str, str, str, str]]:
+    return [(r["from_key_id"], r["from_pseudonym"], r["to_key_id"], r["to_pseudonym"]) for r in warehouse.query(
+        "SELECT * FROM core.pseudonym_link ORDER BY from_pseudonym")]
+
+
+def test_a_victim_referred_before_and_after_a_key_rotation_is_still_a_repeat(home, warehouse, make_warehouse,
+                                                                             monkeypatch):
+    deliver_all(home)
+    single_key = make_warehouse("duckdb" if warehouse.dialect == "duckdb" else "postgres")
+    set_pseudonymisation_key(monkeypatch)
+    ingest_all(single_key)
+    assert load_across_a_rotation(warehouse, monkeypatch)[0]["status"] == "available"
+
+    assert repeat_figures(warehouse) == repeat_figures(single_key)  # the rotation changed no figure
+    flags = {r["case_ref"]: bool(r["is_repeat"])
+             for r in warehouse.query("SELECT case_ref, is_repeat FROM core.marac_referral_repeat")}
+    assert flags == {pseudonym(case, KEY_B if case.startswith("M15-1") else KEY): repeat
+                     for case, repeat in EXPECTED_REPEATS.items()}  # M15-101 and M15-103 repeat across it
+    key_ids = warehouse.query("SELECT DISTINCT period, pseudonym_key_id FROM core.fact_marac_referral ORDER BY period")
+    assert [(r["period"], r["pseudonym_key_id"]) for r in key_ids] == [
+        ("2014/15 Q1", "2026-11"), ("2014/15 Q2", "2026-11"), ("2014/15 Q3", "2026-11"), ("2014/15 Q4", "2026-11"),
+        ("2015/16 Q1", "2027-01")]
+    # every reference of the quarter loaded in the window, case and victim, linked from the first key to KEY_B
+    refs = {ref for case, _, victim, *_ in REFERRALS["2015/16 Q1"] for ref in (case, victim.strip().upper())}
+    assert links(warehouse) == sorted(("2026-11", pseudonym(ref), "2027-01", pseudonym(ref, KEY_B)) for ref in refs)
+    raw_refs = {ref.strip().upper() for rows in REFERRALS.values() for case, _, victim, *_ in rows
+                for ref in (case, victim)}
+    assert values_containing(warehouse, raw_refs) == []
+    written = {path.name: path.read_text().upper() for path in (home / "var" / "validated").rglob("*.csv")}
+    assert any(name.endswith(".links.csv") for name in written)
+    assert not any(ref in text for ref in raw_refs for text in written.values())
+
+
+def test_a_second_rotation_resolves_the_first_keys_pseudonyms_to_the_third(home, warehouse, monkeypatch):
+    deliver_all(home)
+    load_across_a_rotation(warehouse, monkeypatch)
+    deliver(home, "2015/16 Q2", csv_bytes(HEADER, SECOND_ROTATION_Q2))
+    rotate(monkeypatch, KEY_C, "2027-04", (KEY_B, "2027-01", "2027-06-30"))  # the first key is gone
+    assert ingest.ingest(SOURCE, "2015/16 Q2", as_of=SECOND_ROTATION, run_id="t", warehouse=warehouse)[0][
+        "status"] == "available"
+
+    # VIC-0001, referred under the first key (M14-001), KEY_B (M15-101) and KEY_C (M15-202), is one victim
+    resolved = {r["case_ref"]: r["victim_linked_pseudonym"]
+                for r in warehouse.query("SELECT case_ref, victim_linked_pseudonym FROM core.marac_referral")}
+    assert (resolved[pseudonym("M14-001")] == resolved[pseudonym("M15-101", KEY_B)]
+            == resolved[pseudonym("M15-202", KEY_C)] == pseudonym("VIC-0001", KEY_C))
+    first = warehouse.query("SELECT from_key_id, to_key_id, to_pseudonym FROM core.pseudonym_link "
+                            "WHERE from_pseudonym = :p", {"p": pseudonym("VIC-0001")})
+    assert first == [{"from_key_id": "2026-11", "to_key_id": "2027-04", "to_pseudonym": pseudonym("VIC-0001", KEY_C)}]
+    flags = {r["case_ref"]: bool(r["is_repeat"])
+             for r in warehouse.query("SELECT case_ref, is_repeat FROM core.marac_referral_repeat")}
+    # M15-203: VIC-0006's last referral (2015-01-02) was under the first key, and no file naming VIC-0006 was
+    # loaded while that key was accepted: the link was never made, so the repeat is not found (README, Key rotation)
+    assert {case: flags[pseudonym(case, KEY_C)] for case, *_ in SECOND_ROTATION_Q2} == {
+        "M15-201": True, "M15-202": True, "M15-203": False}
+    assert flags[pseudonym("M15-101", KEY_B)] and flags[pseudonym("M15-103", KEY_B)]  # the first rotation's hold
+    quarters = repeat_figures(warehouse)
+    assert sum(v[1] for (q, _), v in quarters.items() if q == "2015/16 Q1") == 3
+
+
+def test_a_previous_key_past_its_window_links_nothing_and_says_to_remove_it(home, warehouse, monkeypatch, caplog):
+    deliver_all(home)
+    caplog.set_level(logging.WARNING)
+    load_across_a_rotation(warehouse, monkeypatch, until="2027-01-14")  # the day before the run's date
+
+    assert links(warehouse) == []
+    assert "pseudonymisation key 2026-11 was accepted until 2027-01-14" in caplog.text
+    assert "remove it from extra.previous" in caplog.text
+    quarter = [v for (q, _), v in repeat_figures(warehouse).items() if q == "2015/16 Q1"]
+    assert (sum(n for n, _ in quarter), sum(r for _, r in quarter)) == (6, 1)  # only VIC-0004's, within the quarter
+
+
+def test_loading_the_same_references_again_writes_no_duplicate_link(home, warehouse, monkeypatch):
+    deliver_all(home)
+    load_across_a_rotation(warehouse, monkeypatch)
+    before = links(warehouse)
+    assert len(before) == 11  # six cases, five victims
+    again = ingest.ingest(SOURCE, "2015/16 Q1", as_of=FIRST_ROTATION, run_id="t", warehouse=warehouse)
+    assert again[0]["changed"] is False  # the very file: not loaded again
+    deliver(home, "2015/16 Q1", csv_bytes(HEADER, REFERRALS["2015/16 Q1"][::-1]))  # a re-delivery: new bytes
+    reloaded = ingest.ingest(SOURCE, "2015/16 Q1", as_of=FIRST_ROTATION, run_id="t", warehouse=warehouse)
+    assert reloaded[0]["status"] == "available" and reloaded[0]["changed"]
+    assert links(warehouse) == before
+    assert warehouse.query("SELECT COUNT(*) AS n FROM staging.pseudonym_link")[0]["n"] == 11  # the slice's, replaced
+
+
+def test_links_commit_with_their_slice_or_not_at_all(home, warehouse, monkeypatch):
+    deliver_all(home)
+    set_pseudonymisation_key(monkeypatch, KEY, key_id="2026-11")
+    ingest.ingest(SOURCE, "2014/15", as_of=AS_OF, run_id="t", warehouse=warehouse)
+    rotate(monkeypatch, KEY_B, "2027-01", (KEY, "2026-11", "2027-03-31"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the completeness check failed midway")
+
+    monkeypatch.setattr(ingest, "completeness", broken)
+    with pytest.raises(RuntimeError, match="midway"):
+        ingest.ingest(SOURCE, "2015/16 Q1", as_of=FIRST_ROTATION, run_id="t", warehouse=warehouse)
+    assert links(warehouse) == []
+    assert warehouse.query("SELECT COUNT(*) AS n FROM core.fact_marac_referral WHERE period = '2015/16 Q1'")[0][
+        "n"] == 0

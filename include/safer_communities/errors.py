@@ -25,14 +25,14 @@ def lasting(error: BaseException) -> str | None:
     from safer_communities.indicators import CatalogueError
     from safer_communities.ingest import DownloadsFailed
     from safer_communities.periods import PeriodError
-    from safer_communities.pseudonymise import PseudonymisationKeyMissing
+    from safer_communities.pseudonymise import PseudonymisationKeyError
     from safer_communities.readiness import ReportingError
     from safer_communities.registry import RegistryError
     from safer_communities.warehouse import WarehouseBusy
 
     if isinstance(error, PeriodError):
         return f"{error}: give the period as a month (2015-04), a quarter (2015/16 Q1) or a financial year (2015/16)"
-    if isinstance(error, PseudonymisationKeyMissing | WarehouseNotMigrated | WarehouseBusy):
+    if isinstance(error, PseudonymisationKeyError | WarehouseNotMigrated | WarehouseBusy):
         return str(error)
     if isinstance(error, DownloadsFailed):
         return f"{error}: trigger the run again once the source answers"

@@ -241,7 +241,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     result = _states(take_delivery(states, run_id=run_id, warehouse=warehouse))
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
-        pseudonymise = pseudonymiser() if contract.has_person_refs else None
+        pseudonymise = pseudonymiser(date.fromisoformat(state.delivered_on)) if contract.has_person_refs else None
         parsed = parse_extract(Path(state.landing_path), contract, name=state.original_name, pseudonymise=pseudonymise)
         outcome = run_validation(parsed, contract, state.span)
         state.rows_read = outcome.rows_read
@@ -263,7 +263,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             state.decide(Status("rejected", reason))
             continue
         state.load_batch_id = uuid.uuid4().hex
-        state.validated_path = str(_write_validated(state, contract, outcome.accepted))
+        state.validated_path = str(_write_validated(state, contract, outcome.accepted, pseudonymise))
     return _dicts(result)
 
 
@@ -298,11 +298,13 @@ def _record_validation(warehouse: Warehouse, state: PeriodState, contract: Contr
 
 
 def _staging_columns(contract: Contract) -> list[str]:
-    return ["source", "period", "load_batch_id", "line", *contract.fields]
+    key_id = ["pseudonym_key_id"] if contract.has_person_refs else []
+    return ["source", "period", "load_batch_id", "line", *contract.fields, *key_id]
 
 
-def _write_validated(state: PeriodState, contract: Contract, accepted) -> Path:
-    """The accepted rows as a CSV in staging-table column order, ready for the engine's bulk reader."""
+def _write_validated(state: PeriodState, contract: Contract, accepted, pseudonymise=None) -> Path:
+    """The accepted rows as a CSV in staging-table column order, ready for the engine's bulk reader; for a file
+    with people, their pseudonyms' key id, and the links from previous keys' pseudonyms in a file beside it."""
     folder = home() / "validated" / state.source / state.span.slug
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{state.sha256}.csv"
@@ -310,6 +312,9 @@ def _write_validated(state: PeriodState, contract: Contract, accepted) -> Path:
 
     frame = accepted.reset_index()
     frame.columns = ["line", *contract.fields]
+    if pseudonymise is not None:
+        frame["pseudonym_key_id"] = pseudonymise.key_id
+        pseudonymise.write_links(path, state.source, state.period, state.load_batch_id)
     constants = {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id}
     # DuckDB writes the frame ~5x faster than DataFrame.to_csv; NULL is an empty field, as both engines read it.
     quoted = str(path).replace("'", "''")
@@ -357,6 +362,10 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
             # Fresh statistics, or PostgreSQL plans the core SQL for ~1 staging row (22 s instead of 1 s at 600k).
             connection.execute(text(f"ANALYZE staging.{contract.staging_table}"))
             run_sql_file(connection, SQL_DIR / "load" / f"{contract.name}.sql", params)
+            if contract.has_person_refs:  # the links from previous keys' pseudonyms commit with the slice
+                from safer_communities.pseudonymise import load_links
+
+                load_links(connection, state.source, state.period, Path(state.validated_path))
             bulk_copy_rows(
                 connection,
                 "audit.load_batch",
