@@ -21,13 +21,12 @@ quarter (`2015/16 Q1`), a financial year or a range (`2014/15 Q1..2015/16 Q1`).
 Owner: community safety data team.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import Param, dag, task
 
-from safer_communities.alerts import FailureAlert
 from safer_communities.dashboard_dag import QUARTER_PATTERN
-from safer_communities.ingestion_dag import OWNER, TASK_TIMEOUT
+from safer_communities.ingestion_dag import task_defaults
 from safer_communities.settings import WRITER_POOL
 
 QUARTER_HELP = (
@@ -46,8 +45,7 @@ QUARTER_HELP = (
     max_active_runs=1,
     tags=["safer-communities", "reporting"],
     params={"quarter": Param("", type="string", pattern=QUARTER_PATTERN, title="Quarter", description=QUARTER_HELP)},
-    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                  "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
+    default_args=task_defaults(),
 )
 def dashboard_deadlines():
     @task(pool=WRITER_POOL)

@@ -15,12 +15,11 @@ Judged at the run's date. The log line counts the files deleted per source;
 it names no file and quotes no value. Owner: community safety data team.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
-from safer_communities.alerts import FailureAlert
-from safer_communities.ingestion_dag import OWNER, TASK_TIMEOUT
+from safer_communities.ingestion_dag import task_defaults
 from safer_communities.settings import WRITER_POOL
 
 
@@ -32,8 +31,7 @@ from safer_communities.settings import WRITER_POOL
     catchup=False,
     max_active_runs=1,
     tags=["safer-communities", "retention"],
-    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                  "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
+    default_args=task_defaults(),
 )
 def raw_file_retention():
     @task(pool=WRITER_POOL)

@@ -6,13 +6,11 @@ DuckDB, the database drivers) when it runs.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
-from safer_communities.alerts import FailureAlert
-from safer_communities.ingestion_dag import OWNER, PERIOD, TASK_TIMEOUT, source_asset
+from safer_communities.ingestion_dag import PERIOD, source_asset, task_defaults
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -43,8 +41,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
         tags=list(TAGS),
         params={"quarter": Param("", type="string", pattern=QUARTER_PATTERN, title="Quarter",
                                  description=QUARTER_HELP)},
-        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                      "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
+        default_args=task_defaults(),
     )
     def dashboard():
         @task

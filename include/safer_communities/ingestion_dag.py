@@ -35,6 +35,13 @@ PERIOD_HELP = (
 )
 
 
+def task_defaults() -> dict:
+    """Every DAG's task defaults: the owner, two retries five minutes apart (for what a retry may cure: errors that
+    no retry can fix fail at once, see ``errors.fail_fast``), the timeout, and the failure alert."""
+    return {"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5), "execution_timeout": TASK_TIMEOUT,
+            "on_failure_callback": FailureAlert()}
+
+
 def source_asset(source: str) -> Asset:
     """The asset a source's ingestion updates: an event per dashboard quarter whose figures read a period that
     changed (the partition key, e.g. ``2015/16 Q1``); each event's extra names the source periods and statuses."""
@@ -57,8 +64,7 @@ def ingestion_dag(
         tags=list(TAGS),
         params={"period": Param("", type="string", pattern=PERIOD_PATTERN, title="Period",
                                 description=PERIOD_HELP)},
-        default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5),
-                      "execution_timeout": TASK_TIMEOUT, "on_failure_callback": FailureAlert()},
+        default_args=task_defaults(),
         render_template_as_native_obj=False,
     )
     def ingestion():
