@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 SCANNED_SCHEMAS = ("staging", "core", "audit", "mart")
@@ -56,7 +57,12 @@ def values_containing(warehouse, needles: set[str]) -> list[tuple[str, str, str]
     The match ignores case. Returns (schema, table, value) for each hit; an empty list means none was found.
     """
     wanted = {needle.upper() for needle in needles}
-    found = []
+    return [(schema, table, value) for schema, table, _, values in column_values(warehouse) for value in values
+            if any(needle in value.upper() for needle in wanted)]
+
+
+def column_values(warehouse) -> Iterator[tuple[str, str, str, list[str]]]:
+    """(schema, table, column, its values as text, nulls left out) for every column of the warehouse schemas."""
     for schema in SCANNED_SCHEMAS:
         columns = warehouse.query(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema",
@@ -64,9 +70,7 @@ def values_containing(warehouse, needles: set[str]) -> list[tuple[str, str, str]
         for column in columns:
             values = warehouse.query(
                 f'SELECT CAST("{column["column_name"]}" AS VARCHAR) AS v FROM {schema}.{column["table_name"]}')
-            found += [(schema, column["table_name"], v["v"]) for v in values
-                      if v["v"] and any(needle in v["v"].upper() for needle in wanted)]
-    return found
+            yield schema, column["table_name"], column["column_name"], [v["v"] for v in values if v["v"]]
 
 
 def deliver_file(home, source: str, period: str, content: bytes, ext: str = "csv") -> None:
@@ -83,3 +87,51 @@ def deliver_file(home, source: str, period: str, content: bytes, ext: str = "csv
     target = next(location for location in locations if location.suffix == f".{ext}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
+
+
+def raw_references(drop) -> set[str]:
+    """Every person or case reference (upper case, trimmed) in the partner files of a drop folder: the values of
+    the ``person_ref`` columns of each registered source's files, read with the contract's own parser."""
+    import glob
+    import re
+
+    from safer_communities.contracts import load_contract, parse_extract
+    from safer_communities.registry import default_registry
+
+    refs: set[str] = set()
+    for source in default_registry().values():
+        contract = load_contract(source.contract)
+        location = getattr(source.transport, "location", None)
+        if not contract.has_person_refs or location is None:
+            continue
+        for path in map(Path, sorted(glob.glob(re.sub(r"\{[^}]*\}", "*", location.replace("{drop_dir}", str(drop)))))):
+            frame = parse_extract(path, contract, pseudonymise=lambda ref: ref).frame
+            for column in contract.columns:
+                if column.person_ref and column.name in frame.columns:
+                    refs |= {str(ref).strip().upper() for ref in frame[column.name].dropna() if str(ref).strip()}
+    return refs
+
+
+def references_in(text: str, refs: set[str]) -> set[str]:
+    """The references of ``refs`` that occur in ``text`` as whole tokens (case ignored): 'V123456' is found in
+    'victim V123456,' and in 'x-V123456' but not in 'V1234567'. A token is a run of letters and digits, or a
+    hyphenated run of them, any part of which may be a reference (a set lookup each: megabytes in a second)."""
+    import re
+
+    found = set()
+    for token in set(re.findall(r"[A-Z0-9]+(?:-[A-Z0-9]+)*", text.upper())):
+        parts = token.split("-")
+        found |= {joined for start in range(len(parts)) for end in range(start + 1, len(parts) + 1)
+                  if (joined := "-".join(parts[start:end])) in refs}
+    return found
+
+
+def references_in_warehouse(warehouse, refs: set[str]) -> dict[str, set[str]]:
+    """``schema.table.column`` -> the references of ``refs`` found in it as whole tokens, for every column of every
+    table in the warehouse schemas that holds one (an empty dict: none anywhere)."""
+    found = {}
+    for schema, table, column, values in column_values(warehouse):
+        hits = references_in("\n".join(values), refs)
+        if hits:
+            found[f"{schema}.{table}.{column}"] = hits
+    return found

@@ -28,13 +28,23 @@ import json
 import re
 import shutil
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
 from tests import airflow_services
-from tests.airflow_services import Deployment, airflow_env, free_ports, open_api, wait, wait_parsed
+from tests.airflow_services import (
+    Deployment,
+    airflow_env,
+    free_ports,
+    metadata_query,
+    metadata_url,
+    open_api,
+    wait,
+    wait_parsed,
+)
 from tests.conftest import PSEUDONYMISATION_KEY
+from tests.partner_files import raw_references, references_in, references_in_warehouse
 
 DASHBOARD = "quarterly_dashboard"
 INGESTION = ("ingest_marac", "ingest_domestic_abuse")
@@ -325,6 +335,39 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
                                       export_dir=tmp_path / "scratch-exports")
             assert mart_tables(warehouse_path) == mart_tables(scratch)
             phase("every quarter equals a recompute from scratch")
+
+            # No raw reference of the partners' files (MARAC cases and victims, IOM offenders, survey respondents)
+            # in XCom, the task logs, the services' logs, the working area but the raw copies, or the warehouse.
+            refs = raw_references(drop)
+            xcom = metadata_query(metadata_url(metadata_db), "SELECT dag_id, key, CAST(value AS TEXT) FROM xcom")
+            assert any(dag_id == "ingest_marac" for dag_id, _, _ in xcom)  # the states did travel as XCom
+            found = {f"xcom {dag_id} {key}": references_in(value or "", refs) for dag_id, key, value in xcom}
+            written = [path for folder in (tmp_path / "airflow" / "logs", tmp_path / "logs", home)
+                       for path in folder.rglob("*") if path.is_file() and path.suffix not in (".duckdb", ".wal")
+                       and not {"drop", "landing", "quarantine"} & set(path.relative_to(folder).parts)]
+            assert any(path.suffix == ".log" for path in written) and any(path.suffix == ".html" for path in written)
+            found |= {str(path): references_in(path.read_bytes().decode("utf-8", "replace"), refs)
+                      for path in written}
+            with Warehouse(f"duckdb:///{scratch}", read_only=True) as copy:
+                found |= references_in_warehouse(copy, refs)
+            assert {where: hits for where, hits in found.items() if hits} == {}
+            phase(f"no raw reference of {len(refs):,} in XCom, {len(written)} files written or the warehouse")
+
+            # Past the retention rules (30 days after the last use; audit times are the clock's), the raw copies
+            # hold none either: what is left in landing/ and quarantine/ are the files of sources without people.
+            from safer_communities import retention, settings
+
+            with Warehouse(f"duckdb:///{scratch}") as copy:
+                deleted = retention.delete_raw_files(copy, as_of=date.today() + timedelta(days=31), run_id="t")
+            assert {"marac_referrals", "iom_cohort"} <= {d.source for d in deleted} <= set(retention.rules())
+            area = settings.home()
+            raw = [path for folder in ("landing", "quarantine") for path in (area / folder).rglob("*")
+                   if path.is_file()]
+            assert "police_street_crime" in {path.relative_to(area).parts[1] for path in raw}
+            assert not {path.relative_to(area).parts[1] for path in raw} & set(retention.rules())
+            assert {str(path): hits for path in raw
+                    if (hits := references_in(path.read_bytes().decode("utf-8", "replace"), refs))} == {}
+            phase(f"past retention: {len(deleted)} raw files deleted, none with a reference left")
         phase("checked")
     except BaseException:
         deployment.print_logs()
