@@ -92,6 +92,7 @@ def test_a_rejected_person_file_goes_with_its_quarantined_copy_on_its_own_day(ho
     header = ["case ref", "referral date", "district", "referring agency"]  # no victim column: rejected
     outcome = ingest_marac(home, warehouse, [row[:4] for row in REFERRALS[QUARTER]], header)
     assert outcome["status"] == "rejected"
+    assert outcome["reason"].endswith(" until 30 days after its last use (the source's retention rule).")
     slug = "2015-16-Q1"
     held = sorted([*(home / "var" / "landing" / MARAC / slug).iterdir(),
                    *(home / "var" / "quarantine" / MARAC / slug).iterdir()])

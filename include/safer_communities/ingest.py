@@ -34,6 +34,7 @@ from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract, parse_extract
 from safer_communities.periods import Month, Period, parse_any, periods_for
 from safer_communities.registry import (
+    DeleteRawFiles,
     DistrictCollapse,
     DistrictsCovered,
     FollowUpComplete,
@@ -253,7 +254,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             kept = landing.quarantine_file(
                 Path(state.landing_path), state.source, state.span.slug, state.original_name, outcome.rejection
             )
-            reason = f"Rejected: {outcome.rejection}. The file is kept at {kept}."
+            reason = f"Rejected: {outcome.rejection}. The file is kept at {kept}{_until_retention(source)}."
             with warehouse.begin() as connection:
                 previous = query(connection, AUDIT_SQL / "latest_load.sql",
                                  {"source": state.source, "period": state.period})
@@ -265,6 +266,13 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
         state.load_batch_id = uuid.uuid4().hex
         state.validated_path = str(_write_validated(state, contract, outcome.accepted, pseudonymise))
     return _dicts(result)
+
+
+def _until_retention(source: Source) -> str:
+    """For a source whose raw files hold people: how long a kept copy stays (``safer_communities.retention``)."""
+    if isinstance(source.retention, DeleteRawFiles):
+        return f" until {source.retention.days_after_last_use} days after its last use (the source's retention rule)"
+    return ""
 
 
 def _record_validation(warehouse: Warehouse, state: PeriodState, contract: Contract, outcome, run_id: str) -> None:
