@@ -109,12 +109,10 @@ def _expectation(rule: Rule, contract: Contract, period: Period):
                 column=column, min_value=rule.min, max_value=rule.max, meta=meta
             )
         case "not_null":
-            condition = {}
-            if rule.unless:
-                condition = {
-                    "row_condition": f"`{rule.unless.column}` != {json.dumps(rule.unless.equals)}",
-                    "condition_parser": "pandas",
-                }
+            from great_expectations.expectations.row_conditions import Column
+
+            # GX's structured condition (string conditions are deprecated since GX Core 1.9)
+            condition = {"row_condition": Column(rule.unless.column) != rule.unless.equals} if rule.unless else {}
             return gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta, **condition)
     raise AssertionError(rule.expect)
 
