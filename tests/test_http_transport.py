@@ -477,9 +477,10 @@ def test_a_pull_waits_for_no_writer_and_holds_none(police_http, home, tmp_path):
         holder.kill()
         holder.wait()
     with Warehouse(url) as warehouse:
-        states = ingest.validate([pulled], run_id="test-run", warehouse=warehouse)
+        ingest.take_delivery([pulled], run_id="test-run", warehouse=warehouse)  # a validate try that then failed
+        states = ingest.validate([pulled], run_id="test-run", warehouse=warehouse)  # its retry
         summary = ingest.record_status(ingest.load(states, run_id="test-run", warehouse=warehouse),
                                        run_id="test-run", warehouse=warehouse)
         assert [(s["status"], s["reason"]) for s in summary] == [("available", f"Loaded {JANUARY_ROWS:,} rows.")]
-        assert [(f["sha256"], f["bytes"], f["rows"]) for f in pulled_files(warehouse)] == [
-            (JANUARY_SHA256, len(JANUARY), JANUARY_ROWS)]
+        assert [(f["sha256"], f["bytes"], f["rows"], f["pull_count"]) for f in pulled_files(warehouse)] == [
+            (JANUARY_SHA256, len(JANUARY), JANUARY_ROWS, 1)]  # one pull, recorded by two tries, counts once

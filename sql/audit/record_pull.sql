@@ -1,4 +1,5 @@
--- Record a pulled file; identical bytes pulled again only raise pull_count.
+-- Record a pulled file; identical bytes pulled again only raise pull_count. The same pull recorded again (a
+-- retried validate task: same run, same pull time) counts once.
 -- Bound: :source, :period, :sha256, :bytes, :rows, :original_name, :origin,
 --        :landing_path, :pulled_at, :run_id.
 INSERT INTO audit.pulled_file AS p
@@ -9,4 +10,5 @@ VALUES (:source, :period, :sha256, :bytes, :rows, :original_name, :origin, :land
 ON CONFLICT (source, period, sha256) DO UPDATE SET
     last_pulled_at = excluded.last_pulled_at,
     last_run_id = excluded.last_run_id,
-    pull_count = p.pull_count + 1
+    pull_count = p.pull_count + CASE WHEN p.last_run_id = excluded.last_run_id
+                                       AND p.last_pulled_at = excluded.last_pulled_at THEN 0 ELSE 1 END
