@@ -127,7 +127,9 @@ def ingestion_dag(
                 summary = ingest.record_status(states, run_id=dag_run.run_id, warehouse=warehouse)
                 decided = [{**state, **row, "kept": not row["changed"]} for state, row in zip(states, summary,
                                                                                              strict=True)]
-                findings = alerts.quality_findings(decided, run_id=dag_run.run_id, warehouse=warehouse)
+                # A download that failed on every try is the failure alert's (check_downloads, below), not a finding.
+                findings = alerts.quality_findings([d for d in decided if not (d["transfer_error"] and not d["kept"])],
+                                                   run_id=dag_run.run_id, warehouse=warehouse)
                 # the data-quality page of each period, linked from the asset event and the task log
                 pages = {(row["source"], row["period"]): quality_docs.write(warehouse, row["source"], row["period"])
                          for row in summary}
