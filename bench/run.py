@@ -143,7 +143,7 @@ def child_pipeline(job: dict) -> dict:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
-    import pandas  # noqa: F401  (parse_extract imports it; counted here, with the other libraries)
+    import duckdb  # noqa: F401  (the scratch database of every parse)
     import sqlalchemy  # noqa: F401
 
     if job["engine"] == "postgres":
@@ -151,7 +151,7 @@ def child_pipeline(job: dict) -> dict:
     else:
         import duckdb_engine  # noqa: F401
 
-    from safer_communities import ingest, validation
+    from safer_communities import extract, ingest, validation
     from safer_communities.warehouse import Warehouse
 
     imports_s = time.perf_counter() - started
@@ -162,11 +162,11 @@ def child_pipeline(job: dict) -> dict:
     rss_after_imports = _rss_mib()
 
     timers = _Timers()
-    timers.wrap(ingest, "parse_extract", "validate.parse_extract")
+    timers.wrap(extract, "parse_extract", "validate.parse_extract")
     timers.wrap(validation, "_run_suite", "validate.gx_suite")
     timers.wrap(validation, "validate", "validate.rules_total")
     timers.wrap(ingest, "_record_validation", "validate.audit_rows")
-    timers.wrap(ingest, "_write_validated", "validate.write_csv")
+    timers.wrap(ingest, "_write_validated", "validate.write_parquet")
     timers.wrap(ingest, "bulk_copy", "load.bulk_copy_staging")
     timers.wrap(ingest, "completeness", "load.completeness")
     timers.wrap(ingest, "run_sql_file", lambda connection, path, *a, **k: f"sql.{Path(path).parent.name}.{path.stem}")
@@ -341,15 +341,15 @@ def bench_engine(engine: str, csv_path: Path, runs: int) -> dict:
 # (label, timer key, show rows/s): the parts of a step, as measured by the child's timers.
 SUBSTAGES = {
     "validate": [
-        ("parse_extract (csv.reader -> DataFrame, numeric coercion)", "validate.parse_extract", True),
-        ("GX suites (2 x get_batch + batch.validate)", "validate.gx_suite", True),
-        ("routing: describe, quarantine, raw lines", "validate.routing", False),
+        ("parse: DuckDB read_csv into the scratch database, SQL casts", "validate.parse_extract", True),
+        ("GX suites (SQL datasource on the scratch database)", "validate.gx_suite", True),
+        ("routing: SQL counts and conditions, quarantine, raw lines", "validate.routing", False),
         ("audit rows (validation_result, quarantine)", "validate.audit_rows", False),
-        ("write validated CSV (DuckDB COPY of the frame)", "validate.write_csv", True),
+        ("write the accepted rows as Parquet", "validate.write_parquet", True),
         ("other (contract, state)", "validate.other", False),
     ],
     "load": [
-        ("bulk copy into staging.police_street", "load.bulk_copy_staging", True),
+        ("bulk copy of the Parquet into staging.police_street", "load.bulk_copy_staging", True),
         ("core facts SQL (sql/load/police_street.sql)", "sql.load.police_street", True),
         ("completeness checks", "load.completeness", False),
         ("delete old slice, audit rows, commit", "load.other", False),
@@ -364,7 +364,7 @@ def _derived(run: dict) -> dict[str, float]:
     parts["validate.routing"] = parts.get("validate.rules_total", 0) - parts.get("validate.gx_suite", 0)
     parts["validate.other"] = step["validate"] - sum(
         parts.get(k, 0) for k in ("validate.parse_extract", "validate.rules_total", "validate.audit_rows",
-                                  "validate.write_csv")
+                                  "validate.write_parquet")
     )
     parts["load.other"] = step["load"] - sum(
         parts.get(k, 0)
@@ -411,7 +411,7 @@ def report(results: dict) -> list[str]:
             title = "pipeline run 1 (fresh)" if n == 1 else f"pipeline run {n} (re-run: replaces the slice)"
             out(_line(engine, f"{title}: steps total", run["seconds"], rows, run["peak_rss_mib"],
                       f"{run['seconds'] / base['seconds']:.1f}x"))
-            out(_line(engine, "  imports: pandas, sqlalchemy, driver, package", run["imports_s"], None, None))
+            out(_line(engine, "  imports: duckdb, sqlalchemy, driver, package", run["imports_s"], None, None))
             out(_line(engine, "  GX import (fixed cost per process; not in total)", run["gx_import_s"], None,
                       run["rss_after_imports_mib"]))
             small = sum(s["seconds"] for s in run["steps"] if s["step"] in ("plan", "check_availability"))
@@ -441,7 +441,7 @@ def report(results: dict) -> list[str]:
             out(
                 f"{engine} run {n}: split: parse {parse:.1f} s ({parse / total:.0%}), GX validation {gx:.1f} s "
                 f"({gx / total:.0%}), load {load:.1f} s ({load / total:.0%}), rest {rest:.1f} s ({rest / total:.0%}:"
-                " pull, validated CSV, routing, audit)"
+                " pull, validated Parquet, routing, audit)"
             )
     out("")
     expected = results["data"]["expected_loaded"]

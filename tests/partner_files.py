@@ -95,7 +95,8 @@ def raw_references(drop) -> set[str]:
     import glob
     import re
 
-    from safer_communities.contracts import load_contract, parse_extract
+    from safer_communities.contracts import load_contract
+    from safer_communities.extract import parse_extract
     from safer_communities.registry import default_registry
 
     refs: set[str] = set()
@@ -105,11 +106,23 @@ def raw_references(drop) -> set[str]:
         if not contract.has_person_refs or location is None:
             continue
         for path in map(Path, sorted(glob.glob(re.sub(r"\{[^}]*\}", "*", location.replace("{drop_dir}", str(drop)))))):
-            frame = parse_extract(path, contract, pseudonymise=lambda ref: ref).frame
+            frame = parse_extract(path, contract, pseudonymise=lambda ref: ref).frame()
             for column in contract.columns:
                 if column.person_ref and column.name in frame.columns:
                     refs |= {str(ref).strip().upper() for ref in frame[column.name].dropna() if str(ref).strip()}
     return refs
+
+
+def file_text(path: Path) -> str:
+    """A written file as text to search: a Parquet file (the validated rows) as the CSV of its rows, since its
+    columns are compressed; any other file as its bytes."""
+    if path.suffix == ".parquet":
+        import duckdb
+
+        with duckdb.connect() as connection:
+            rows = connection.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        return "\n".join(",".join("" if value is None else str(value) for value in row) for row in rows)
+    return path.read_bytes().decode("utf-8", "replace")
 
 
 def references_in(text: str, refs: set[str]) -> set[str]:

@@ -22,7 +22,7 @@ from safer_communities.periods import Quarter, add_months
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.conftest import set_pseudonymisation_key
-from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "marac_referrals"
@@ -349,8 +349,8 @@ def test_a_victim_referred_before_and_after_a_key_rotation_is_still_a_repeat(hom
     raw_refs = {ref.strip().upper() for rows in REFERRALS.values() for case, _, victim, *_ in rows
                 for ref in (case, victim)}
     assert values_containing(warehouse, raw_refs) == []
-    written = {path.name: path.read_text().upper() for path in (home / "var" / "validated").rglob("*.csv")}
-    assert any(name.endswith(".links.csv") for name in written)
+    written = {path.name: file_text(path).upper() for path in (home / "var" / "validated").rglob("*.*")}
+    assert any(name.endswith(".links.csv") for name in written) and any(name.endswith(".parquet") for name in written)
     assert not any(ref in text for ref in raw_refs for text in written.values())
 
 

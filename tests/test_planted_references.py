@@ -24,7 +24,7 @@ from safer_communities import ingest
 from safer_communities.contracts import load_contract
 from safer_communities.registry import get_source
 from tests import test_iom, test_marac, test_survey
-from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 # source -> (period, the file's valid rows)
@@ -114,7 +114,7 @@ def test_a_reference_planted_in_any_column_is_found_nowhere_the_pipeline_writes(
     assert values_containing(warehouse, needles) == []
     texts = {"logs": caplog.text, "stdout": printed.out, "stderr": printed.err, "states": json.dumps(states),
              "alert": alert.text(), "findings": json.dumps(findings)}
-    texts |= {str(path.relative_to(home)): path.read_bytes().decode("utf-8", "replace") for path in written_files(home)}
+    texts |= {str(path.relative_to(home)): file_text(path) for path in written_files(home)}
     assert str(page.relative_to(home)) in texts and str(Path("exports")) in {Path(n).parts[0] for n in texts}
     found = {(where, needle) for where, text in texts.items() for needle in needles if needle in text.upper()}
     assert found == set()

@@ -44,7 +44,7 @@ from tests.airflow_services import (
     wait_parsed,
 )
 from tests.conftest import PSEUDONYMISATION_KEY
-from tests.partner_files import raw_references, references_in, references_in_warehouse
+from tests.partner_files import file_text, raw_references, references_in, references_in_warehouse
 
 DASHBOARD = "quarterly_dashboard"
 INGESTION = ("ingest_marac", "ingest_domestic_abuse")
@@ -345,9 +345,8 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
             written = [path for folder in (tmp_path / "airflow" / "logs", tmp_path / "logs", home)
                        for path in folder.rglob("*") if path.is_file() and path.suffix not in (".duckdb", ".wal")
                        and not {"drop", "landing", "quarantine"} & set(path.relative_to(folder).parts)]
-            assert any(path.suffix == ".log" for path in written) and any(path.suffix == ".html" for path in written)
-            found |= {str(path): references_in(path.read_bytes().decode("utf-8", "replace"), refs)
-                      for path in written}
+            assert {".log", ".html", ".parquet"} <= {path.suffix for path in written}
+            found |= {str(path): references_in(file_text(path), refs) for path in written}
             with Warehouse(f"duckdb:///{scratch}", read_only=True) as copy:
                 found |= references_in_warehouse(copy, refs)
             assert {where: hits for where, hits in found.items() if hits} == {}

@@ -20,7 +20,7 @@ from safer_communities.contracts import WITHHELD
 from safer_communities.pseudonymise import PseudonymisationKeyMissing
 from safer_communities.statistics import wilson_interval
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
-from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
+from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)
 SOURCE = "community_survey"
@@ -244,7 +244,7 @@ def test_no_raw_respondent_reference_reaches_the_warehouse_logs_or_states(home, 
     assert not any(ref in caplog.text.upper() for ref in raw_refs)
     assert not any(ref in json.dumps(states).upper() for ref in raw_refs)
     assert KEY not in caplog.text
-    validated = [p.read_text().upper() for p in (home / "var" / "validated").rglob("*.csv")]
+    validated = [file_text(p).upper() for p in (home / "var" / "validated").rglob("*.parquet")]
     assert validated and not any(ref in text for ref in raw_refs for text in validated)
 
     # the pseudonym is HMAC-SHA256 of the normalised reference: ' cbs-0003 ' is CBS-0003

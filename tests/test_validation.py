@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from safer_communities.contracts import load_contract, parse_extract
+from safer_communities.contracts import load_contract
+from safer_communities.extract import parse_extract
 from safer_communities.periods import Month
 from safer_communities.validation import validate
 from tests.police_samples import COLUMNS, crime_row, first_row, january_rows, line_of, to_bytes
@@ -29,17 +30,17 @@ def test_a_good_file_passes_every_rule(tmp_path):
     outcome = run(tmp_path, to_bytes(january_rows(300)))
     assert not outcome.rejected
     assert outcome.quarantined == []
-    assert len(outcome.accepted) == 300
+    assert outcome.rows_accepted == 300
     assert all(r.success for r in outcome.results), [r.rule for r in outcome.results if not r.success]
     assert {r.rule for r in outcome.results} == {rule.id for rule in CONTRACT.rules} | {
         "parse_utf8", "parse_field_count", "parse_type"}
     # lines are the file's own line numbers: the header is line 1
-    assert list(outcome.accepted.index[:2]) == [2, 3]
+    assert list(outcome.accepted_frame().index[:2]) == [2, 3]
 
 
 def test_the_whole_real_month_passes(tmp_path):
     outcome = validate(parse_extract(january_rows.__globals__["JANUARY"], CONTRACT), CONTRACT, JANUARY)
-    assert not outcome.rejected and outcome.quarantined == [] and len(outcome.accepted) == 8852
+    assert not outcome.rejected and outcome.quarantined == [] and outcome.rows_accepted == 8852
 
 
 def test_wrong_header_rejects_the_file_naming_the_rule(tmp_path):
@@ -49,7 +50,7 @@ def test_wrong_header_rejects_the_file_naming_the_rule(tmp_path):
     assert outcome.rejected
     assert "2020-01-leicestershire-street.csv: rule header_exact" in outcome.rejection
     assert "'Crime Type'" in outcome.rejection
-    assert len(outcome.accepted) == 0
+    assert outcome.rows_accepted == 0
 
 
 def test_wrong_month_inside_the_file_rejects_it_naming_the_lines(tmp_path):
@@ -75,7 +76,7 @@ def test_non_utf8_bytes_quarantine_the_row_with_its_raw_bytes(tmp_path):
     assert not outcome.rejected
     assert [(q.line, q.rule) for q in outcome.quarantined] == [(2, "parse_utf8")]
     assert "Hob\\xe9ll" in outcome.quarantined[0].raw
-    assert len(outcome.accepted) == 9
+    assert outcome.rows_accepted == 9
     assert result(outcome, "parse_utf8").unexpected_lines == [2]
 
 
@@ -101,7 +102,7 @@ def test_a_duplicated_crime_id_quarantines_both_rows(tmp_path):
     assert not outcome.rejected
     assert [(q.line, q.rule) for q in outcome.quarantined] == [
         (line_of(first), "crime_id_unique"), (line_of(second), "crime_id_unique")]
-    assert len(outcome.accepted) == 28
+    assert outcome.rows_accepted == 28
 
 
 def test_garbage_rows_are_quarantined_each_with_the_rule_it_broke(tmp_path):
@@ -124,7 +125,7 @@ def test_garbage_rows_are_quarantined_each_with_the_rule_it_broke(tmp_path):
         7: "crime_id_hex",
         9: "parse_field_count",
     }
-    assert len(outcome.accepted) == 40 - 5
+    assert outcome.rows_accepted == 40 - 5
     by_line = {q.line: q for q in outcome.quarantined}
     assert "Burglarly" in by_line[4].message and "Burglarly" in by_line[4].raw
     assert "Longitude 'west' is not a number" in by_line[5].message
@@ -136,7 +137,7 @@ def test_warnings_load_the_row_and_are_recorded(tmp_path):
     rows[2][5] = "40.000000"  # latitude south of Great Britain
     outcome = run(tmp_path, to_bytes(rows))
     assert not outcome.rejected and outcome.quarantined == []
-    assert len(outcome.accepted) == 10
+    assert outcome.rows_accepted == 10
     warning = result(outcome, "latitude_in_box")
     assert (warning.success, warning.severity, warning.unexpected_lines) == (False, "warning", [3])
     assert outcome.warnings == [warning]

@@ -265,7 +265,7 @@ def test_reloading_a_quarter_replaces_it(home, warehouse):
 
 
 def test_a_quarantined_xlsx_row_keeps_its_values(tmp_path):
-    from safer_communities.contracts import parse_extract
+    from safer_communities.extract import parse_extract
     from safer_communities.periods import Quarter
     from safer_communities.validation import validate
 

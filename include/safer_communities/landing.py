@@ -60,7 +60,7 @@ def land(fetched: Path, source: str, period: str, suffix: str, sheet: str | None
         os.replace(fetched, target)
         target.chmod(0o444)
     if suffix.lower() == ".xlsx":  # counted on the landed file: openpyxl goes by the file's suffix
-        from safer_communities.contracts import workbook_rows
+        from safer_communities.extract import workbook_rows
 
         rows = workbook_rows(target, sheet)
     return LandedFile(target, sha256, size, rows, already_landed)

@@ -1,10 +1,22 @@
-"""Validation with Great Expectations (GX Core 1.x), and our own routing of its results.
+"""Validation with Great Expectations (GX Core 1.x) on the extract's scratch database, and our routing of its results.
 
-The contract's rules become one GX expectation each, run on the parsed frame
-(pandas, in memory: GX's SQL path does not work on DuckDB, and the frame is
-already in hand). GX says pass or fail; the contract's severity says what that
-means: reject the file, quarantine the rows, or record a warning. GX is imported
-here, inside the function that needs it, never at DAG parse time.
+The contract's rules become one GX expectation each, run through GX's SQL datasource on the scratch DuckDB
+database the extract was parsed into (``safer_communities.extract``): the header rules on the file's columns,
+the others on the parsed rows. GX says pass or fail and how many rows fail; the contract's severity says what
+that means: reject the file, quarantine the rows, or record a warning. Rows are routed with set-based SQL: each
+row rule has the SQL condition of the rows it fails (:func:`failing`), whose count must equal GX's, or
+validation stops (a rule that GX and the routing read differently is a bug, never a silent difference).
+
+GX has no DuckDB support of its own; it speaks SQLAlchemy through duckdb-engine, with two known problems:
+
+* GX closes its connection before it fetches a metric's rows, and duckdb-engine's rollback on close clears
+  them ("IndexError: list index out of range" in ``resolve_metric_bundle``, GX issues #10738 and #11579).
+  GX only reads the scratch database, so its dialect here (``duckdb+scratch://``) leaves transactions out.
+* GX's regex expectation does not compile for DuckDB ("Regex is not supported for dialect duckdb"):
+  ``matches_regex`` runs as an ``UnexpectedRowsExpectation`` with DuckDB's ``regexp_matches`` (a partial
+  match, as GX's own expectation is on pandas).
+
+GX is imported here, inside the functions that need it, never at DAG parse time.
 """
 
 from __future__ import annotations
@@ -13,18 +25,21 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from duckdb_engine import Dialect as DuckDBDialect
+from sqlalchemy.dialects import registry
 
 from safer_communities.contracts import (
     PARSE_RULES,
     WITHHELD,
     Contract,
-    ParsedFile,
     RowIssue,
     Rule,
     described,
     record_line,
 )
+from safer_communities.extract import ParsedFile, literal, quoted, raw_records, scratch_connection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +50,45 @@ log = logging.getLogger(__name__)
 SAMPLE_LINES = 20
 # In a file that holds people, a value that breaks a warning rule loads as empty; the warning says so.
 WITHHELD_VALUES = "These values are not loaded (left empty): in a file that holds people they are not known to be safe."
+
+
+class ScratchDialect(DuckDBDialect):
+    """duckdb-engine without transactions, for GX reading a scratch database (see the module's note)."""
+
+    supports_statement_cache = False  # as duckdb-engine (said, so SQLAlchemy does not warn on every query)
+
+    opened: ClassVar[dict[str, list]] = {}  # scratch database -> the connections GX opened to it
+
+    def connect(self, *cargs, **cparams):
+        from duckdb_engine import ConnectionWrapper
+
+        # the scratch settings, as every other connection to the file has them (DuckDB insists)
+        connection = scratch_connection(Path(cparams["database"]))
+        self.opened.setdefault(cparams["database"], []).append(connection)
+        return ConnectionWrapper(connection)
+
+    @classmethod
+    def close(cls, database: Path) -> None:
+        """Close every connection GX opened to a scratch database: GX keeps engines in its caches, and DuckDB
+        keeps a database (its memory, and its tables, even once the file is deleted) while one is open."""
+        for connection in cls.opened.pop(str(database), []):
+            connection.close()
+
+    def do_begin(self, dbapi_connection) -> None:
+        pass
+
+    def do_rollback(self, dbapi_connection) -> None:
+        pass
+
+    def do_commit(self, dbapi_connection) -> None:
+        pass
+
+
+registry.register("duckdb.scratch", __name__, "ScratchDialect")
+
+
+class RoutingMismatch(RuntimeError):
+    """GX and the routing SQL count a rule's failing rows differently: a bug in :func:`failing`."""
 
 
 @dataclass
@@ -55,13 +109,15 @@ class RuleResult:
 
 @dataclass
 class Validation:
-    """What validation decided for one file."""
+    """What validation decided for one file. The accepted rows are the scratch database's table ``accepted``
+    (values withheld already emptied), in the parsed file's columns."""
 
     path: Path
     contract: Contract
+    parsed: ParsedFile
     rows_read: int
+    rows_accepted: int
     results: list[RuleResult]
-    accepted: pd.DataFrame
     quarantined: list[RowIssue]
     rejection: str | None = None
 
@@ -72,6 +128,10 @@ class Validation:
     @property
     def warnings(self) -> list[RuleResult]:
         return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    def accepted_frame(self) -> pd.DataFrame:
+        """The accepted rows as a frame indexed by line, for small files and tests."""
+        return self.parsed.frame("accepted")
 
 
 def _expectation(rule: Rule, contract: Contract, period: Period):
@@ -95,7 +155,12 @@ def _expectation(rule: Rule, contract: Contract, period: Period):
         case "in_set":
             return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=rule.values, meta=meta)
         case "matches_regex":
-            return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=rule.regex, meta=meta)
+            # GX's regex expectation has no DuckDB form: the same test as SQL (see the module's note)
+            return gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query="SELECT line FROM {batch} WHERE "
+                + failing(rule, period).replace("{", "{{").replace("}", "}}"),  # a literal brace is doubled
+                description=rule.description, meta=meta,
+            )
         case "unique":
             return gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)
         case "not_greater_than":
@@ -111,42 +176,74 @@ def _expectation(rule: Rule, contract: Contract, period: Period):
         case "not_null":
             from great_expectations.expectations.row_conditions import Column
 
-            # GX's structured condition (string conditions are deprecated since GX Core 1.9)
-            condition = {"row_condition": Column(rule.unless.column) != rule.unless.equals} if rule.unless else {}
+            # GX's structured condition; a row whose `unless` column is empty is checked too
+            condition = {}
+            if rule.unless:
+                other = Column(rule.unless.column)
+                condition = {"row_condition": other.is_null() | (other != rule.unless.equals)}
             return gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta, **condition)
     raise AssertionError(rule.expect)
 
 
-def _run_suite(rules: list[Rule], contract: Contract, period: Period, frame: pd.DataFrame) -> list:
-    """Run the rules as one GX suite on the frame; return GX's per-expectation results."""
+def failing(rule: Rule, period: Period) -> str:
+    """The SQL condition true on exactly the rows of ``parsed`` that fail a row rule (never NULL: a value GX's
+    column rules skip, a missing one, fails none but ``not_null``)."""
+    column = quoted(rule.column)
+    match rule.expect:
+        case "not_null":
+            unless = f" AND {quoted(rule.unless.column)} IS DISTINCT FROM {literal(rule.unless.equals)}" \
+                if rule.unless else ""
+            condition = f"{column} IS NULL{unless}"
+        case "in_set":
+            condition = f"{column} NOT IN ({', '.join(literal(value) for value in rule.values)})"
+        case "equals_period":
+            condition = f"{column} <> {literal(period)}"
+        case "matches_regex":
+            condition = f"NOT regexp_matches({column}, {literal(rule.regex)})"
+        case "within_period":
+            condition = f"({column} < DATE {literal(period.start)} OR {column} > DATE {literal(period.end)})"
+        case "between":
+            bounds = [f"{column} < {rule.min!r}" if rule.min is not None else "",
+                      f"{column} > {rule.max!r}" if rule.max is not None else ""]
+            condition = "(" + " OR ".join(bound for bound in bounds if bound) + ")"
+        case "unique":
+            condition = f"{column} IN (SELECT {column} FROM parsed GROUP BY {column} HAVING count(*) > 1)"
+        case "not_greater_than":
+            condition = f"{column} > {quoted(rule.other_column)}"
+        case _:
+            raise AssertionError(f"{rule.expect} is not a row rule")
+    return f"coalesce({condition}, false)"
+
+
+def _run_suite(rules: list[Rule], contract: Contract, period: Period, parsed: ParsedFile, table: str) -> list:
+    """Run the rules as one GX suite on a table of the scratch database; return GX's per-expectation results."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX hashes the whole frame on every get_batch only to label the batch ("fingerprint"):
-    # ~1 s per 600k rows, twice per suite. We label batches ourselves (source, period, sha256).
-    pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas("extract")
-        .add_dataframe_asset("rows")
-        .add_batch_definition_whole_dataframe("whole_file")
-    )
+    source = context.data_sources.add_sql("extract", connection_string=f"duckdb+scratch:///{parsed.database}")
+    batch_definition = source.add_table_asset("rows", table_name=table).add_batch_definition_whole_table("file")
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
         suite.add_expectation(_expectation(rule, contract, period))
-    # An unnamed index keeps GX's unexpected_index_list a plain list of line numbers.
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame.rename_axis(None)})
-    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    try:
+        outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "SUMMARY"})
+    finally:
+        ScratchDialect.close(parsed.database)
     return outcome.results
 
 
 def _rule_result(rule: Rule, gx_result) -> RuleResult:
     result = gx_result.result or {}
-    error = (gx_result.exception_info or {}).get("exception_message")
-    lines = [int(line) for line in result.get("unexpected_index_list") or []]
+    info = gx_result.exception_info or {}  # one error, or one per metric that failed
+    errors = [info.get("exception_message"),
+              *(value.get("exception_message") for value in info.values() if isinstance(value, dict))]
+    error = next((e for e in errors if e), None)
     observed = result.get("observed_value")
+    unexpected = result.get("unexpected_count")
+    if rule.expect == "matches_regex":  # an UnexpectedRowsExpectation observes the count of failing rows
+        unexpected, observed = observed, None
     return RuleResult(
         rule=rule.id,
         expectation=gx_result.expectation_config.type,
@@ -154,8 +251,7 @@ def _rule_result(rule: Rule, gx_result) -> RuleResult:
         severity=rule.severity,
         scope=rule.scope,
         success=bool(gx_result.success),
-        unexpected_count=int(result.get("unexpected_count") or 0),
-        unexpected_lines=lines,
+        unexpected_count=int(unexpected or 0),
         observed=json.dumps(observed, default=str) if observed is not None else None,
         message=f"GX could not evaluate the rule: {error}" if error else "",
     )
@@ -171,16 +267,15 @@ def _rows_fail(count: int, examples: list[str]) -> str:
     return f"{count} rows fail: {', '.join(examples)}{more}"
 
 
-def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleResult) -> str:
+def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleResult, shown: dict[int, str]) -> str:
     """The error a partner can act on: which file, which rule, which lines and values."""
     if result.message:
         detail = result.message
     elif rule.expect == "columns_in_order":
         detail = f"header is {parsed.header}, expected {contract.column_names}"
     elif rule.expect == "columns_match":
-        columns = list(parsed.frame.columns)
-        missing = [c for c in contract.column_names if c not in columns]
-        unknown = [c for c in columns if c not in contract.column_names]
+        missing = [c for c in contract.column_names if c not in parsed.columns]
+        unknown = [c for c in parsed.columns if c not in contract.column_names]
         detail = "; ".join(
             part for part in (
                 f"missing required columns {missing}" if missing else "",
@@ -190,45 +285,32 @@ def _describe(parsed: ParsedFile, contract: Contract, rule: Rule, result: RuleRe
     elif rule.expect == "row_count_at_least":
         detail = f"the file has {result.observed} data rows"
     else:
-        examples = [f"line {line} {_values(parsed.frame, line, rule, contract.has_person_refs)}"
-                    for line in result.unexpected_lines[:5]]
+        examples = [f"line {line} {shown[line]}" for line in result.unexpected_lines[:5]]
         detail = _rows_fail(result.unexpected_count, examples)
     return _failure(parsed.name, rule.id, rule.description, detail)
 
 
-def _values(frame: pd.DataFrame, line: int, rule: Rule, holds_people: bool) -> str:
+def _shown(rule: Rule, holds_people: bool, value, other=None) -> str:
     """The value(s) a rule looked at on a line, e.g. ``Re-offenders=12 > Cohort size=10``. In a file that holds
     people a failing value is not known to be safe (a victim's reference shifted into the District column), so it
     is described, never quoted: ``District: text of 9 characters``."""
-    def one(column: str) -> str:
-        value = _value(frame, line, column)
+    def one(column: str, value) -> str:
         return f"{column}: {described(value)}" if holds_people else f"{column}={value!r}"
 
-    shown = one(rule.column)
+    shown = one(rule.column, value)
     if rule.other_column:
-        shown += f" > {one(rule.other_column)}"
+        shown += f" > {one(rule.other_column, other)}"
     return shown
 
 
-def _value(frame: pd.DataFrame, line: int, column: str | None):
-    if column is None or line not in frame.index:
-        return None
-    import pandas as pd
-
-    value = frame.at[line, column]
-    if pd.isna(value):  # NaN, or pd.NA in an integer column (where `value != value` raises)
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
-    """The original text of the given lines of a file, bad bytes shown as \\xNN."""
-    wanted = {}
-    with Path(path).open("rb") as handle:
-        for number, text in enumerate(handle, start=1):
-            if number in lines:
-                wanted[number] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
-    return wanted
+def _failing_rows(connection, rule: Rule, period: Period, holds_people: bool, limit: int | None = None):
+    """(line, the values shown) of each row failing a row rule, in line order, streamed."""
+    columns = ", ".join(quoted(c) for c in (rule.column, rule.other_column) if c)
+    cursor = connection.execute(f"SELECT line, {columns} FROM parsed WHERE {failing(rule, period)} ORDER BY line"
+                                + (f" LIMIT {int(limit)}" if limit is not None else ""))
+    while rows := cursor.fetchmany(10_000):
+        for line, *values in rows:
+            yield int(line), _shown(rule, holds_people, *values)
 
 
 def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validation:
@@ -236,9 +318,9 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
 
     Critical file-scope failures reject the file; critical row-scope failures
     quarantine the rows (each with every rule it broke); warnings and info are
-    recorded and the rows load.
+    recorded and the rows load. The scratch database gains ``accepted``: the rows
+    to load, with the values a warning withholds emptied.
     """
-    path = parsed.path
     results: list[RuleResult] = []
     for parse_rule in PARSE_RULES:
         failed = [issue for issue in parsed.issues if issue.rule == parse_rule.id]
@@ -262,72 +344,89 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
     for issue in parsed.issues:
         log.warning("%s: line %d: rule %s: %s", parsed.name, issue.line, issue.rule, issue.message)
 
-    frame = parsed.frame
+    holds_people = contract.has_person_refs
     table_rules = [rule for rule in contract.rules if rule.is_table_rule]
     column_rules = [rule for rule in contract.rules if not rule.is_table_rule]
     rejections: list[str] = []
     quarantine: dict[int, list[tuple[str, str]]] = {}
-    withheld: dict[int, set[str]] = {}  # line -> columns whose failing values are not loaded
+    dropped: list[str] = []  # conditions of the rows quarantined
+    withheld: dict[str, list[str]] = {}  # column -> conditions of the rows whose value in it is not loaded
 
-    # Column rules see only the columns they name: GX copies its frame for each expectation.
-    named = {c for rule in column_rules
-             for c in (rule.column, rule.other_column, rule.unless.column if rule.unless else None) if c}
-    stages = ((table_rules, frame), (column_rules, frame[[c for c in frame.columns if c in named]]))
-    for stage, stage_frame in stages:
+    for stage, table in ((table_rules, "file_columns"), (column_rules, "parsed")):
         if rejections or not stage:
             break
         # GX lists results in its own order (rules that raised come first): match them by rule id.
-        by_rule = {r.expectation_config.meta["rule"]: r for r in _run_suite(stage, contract, period, stage_frame)}
-        for rule in stage:
-            result = _rule_result(rule, by_rule[rule.id])
-            if not result.success:
+        by_rule = {r.expectation_config.meta["rule"]: r for r in _run_suite(stage, contract, period, parsed, table)}
+        with parsed.connect() as connection:
+            for rule in stage:
+                result = _rule_result(rule, by_rule[rule.id])
                 evaluated = not result.message
-                description = _describe(parsed, contract, rule, result)
-                result.message = description
-                if rule.severity == "critical" and (rule.scope == "file" or not evaluated):
-                    rejections.append(description)
-                elif rule.severity == "critical":
-                    for line in result.unexpected_lines:
-                        quarantine.setdefault(line, []).append(
-                            (rule.id, _values(frame, line, rule, contract.has_person_refs)))
-                elif contract.has_person_refs and rule.scope == "row":
-                    # The row loads, but not the value: in a file that holds people it is not known to be safe.
-                    for line in result.unexpected_lines:
-                        withheld.setdefault(line, set()).update(c for c in (rule.column, rule.other_column) if c)
-                    description = result.message = f"{description} {WITHHELD_VALUES}"
-                log.warning("%s [%s]", description, rule.severity)
-            result.unexpected_lines = result.unexpected_lines[:SAMPLE_LINES]
-            results.append(result)
+                shown: dict[int, str] = {}
+                if evaluated and not rule.is_table_rule:
+                    condition = failing(rule, period)
+                    count = connection.execute(f"SELECT count(*) FROM parsed WHERE {condition}").fetchone()[0]
+                    if count != result.unexpected_count or (count == 0) != result.success:
+                        raise RoutingMismatch(f"rule {rule.id}: GX finds {result.unexpected_count} failing rows, "
+                                              f"the routing SQL {count} ({condition})")
+                    shown = dict(_failing_rows(connection, rule, period, holds_people, limit=SAMPLE_LINES))
+                    result.unexpected_lines = list(shown)
+                if not result.success:
+                    description = _describe(parsed, contract, rule, result, shown)
+                    result.message = description
+                    if rule.severity == "critical" and (rule.scope == "file" or not evaluated):
+                        rejections.append(description)
+                    elif rule.severity == "critical":
+                        for line, values in _failing_rows(connection, rule, period, holds_people):
+                            quarantine.setdefault(line, []).append((rule.id, values))
+                        dropped.append(failing(rule, period))
+                    elif holds_people and rule.scope == "row" and evaluated:
+                        # The row loads, but not the value: in a file that holds people it is not known to be safe.
+                        for column in (rule.column, rule.other_column):
+                            if column:
+                                withheld.setdefault(column, []).append(failing(rule, period))
+                        description = result.message = f"{description} {WITHHELD_VALUES}"
+                    log.warning("%s [%s]", description, rule.severity)
+                results.append(result)
 
     quarantined = list(parsed.issues)
-    if quarantine:
-        if contract.has_person_refs:
-            # The raw line holds the raw reference, and a shifted one can sit in any column: only the line number
-            # (the landed file keeps the row itself).
-            raw = dict.fromkeys(quarantine, WITHHELD)
-        elif Path(parsed.name).suffix.lower() == ".csv":
-            raw = raw_records(path, set(quarantine))
-        else:  # a workbook has no text lines: keep the row as read
-            raw = {line: record_line(list(frame.loc[line])) for line in quarantine}
-        for line, broken in sorted(quarantine.items()):
-            rules = ", ".join(rule for rule, _ in broken)
-            values = "; ".join(value for _, value in broken)
-            quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
-    quarantined.sort(key=lambda issue: issue.line)
-    accepted = frame.drop(index=list(quarantine)) if not rejections else frame.iloc[0:0]
-    if withheld and not accepted.empty:
-        accepted = accepted.copy()
-        for line, columns in withheld.items():
-            if line in accepted.index:
-                accepted.loc[line, sorted(columns)] = None
-    if not rejections and quarantined and accepted.empty:
+    with parsed.connect() as connection:
+        if quarantine:
+            if holds_people:
+                # The raw line holds the raw reference, and a shifted one can sit in any column: only the line
+                # number (the landed file keeps the row itself).
+                raw = dict.fromkeys(quarantine, WITHHELD)
+            elif Path(parsed.name).suffix.lower() == ".csv":
+                raw = raw_records(parsed.path, set(quarantine))
+            else:  # a workbook has no text lines: keep the row as read
+                raw = {int(line): record_line(list(values)) for line, *values in connection.execute(
+                    "SELECT * FROM parsed WHERE line IN (SELECT UNNEST(?::BIGINT[]))", [sorted(quarantine)]
+                ).fetchall()}
+            for line, broken in sorted(quarantine.items()):
+                rules = ", ".join(rule for rule, _ in broken)
+                values = "; ".join(value for _, value in broken)
+                quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
+        quarantined.sort(key=lambda issue: issue.line)
+        # The rows to load, chosen with set-based SQL: every condition is evaluated on the values as parsed.
+        columns = [d[0] for d in connection.execute("SELECT * FROM parsed LIMIT 0").description if d[0] != "line"]
+        selected = ", ".join(
+            f"CASE WHEN {' OR '.join(withheld[name])} THEN NULL ELSE {quoted(name)} END AS {quoted(name)}"
+            if name in withheld else quoted(name)
+            for name in columns
+        )
+        keep = "false" if rejections else " AND ".join(f"NOT {condition}" for condition in dropped) or "true"
+        connection.execute("DROP TABLE IF EXISTS accepted")
+        connection.execute(f"CREATE TABLE accepted AS SELECT line{', ' if selected else ''}{selected} "
+                           f"FROM parsed WHERE {keep}")
+        rows_accepted = connection.execute("SELECT count(*) FROM accepted").fetchone()[0]
+    if not rejections and quarantined and rows_accepted == 0:
         rejections.append(f"{parsed.name}: every row broke a critical rule ({len(quarantined)} rows quarantined)")
     return Validation(
-        path=path,
+        path=parsed.path,
         contract=contract,
+        parsed=parsed,
         rows_read=parsed.rows_read,
+        rows_accepted=0 if rejections else rows_accepted,
         results=results,
-        accepted=accepted,
         quarantined=quarantined,
         rejection="; ".join(rejections) or None,
     )

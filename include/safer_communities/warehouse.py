@@ -296,33 +296,45 @@ def query(
     return [dict(row._mapping) for row in connection.execute(text(statement), params or {})]
 
 
-def bulk_copy(connection: Connection, table: str, columns: list[str], csv_path: Path) -> None:
-    """Append a headed CSV file to a table with the engine's own bulk reader.
-
-    Empty unquoted fields are NULL on both engines.
+def bulk_copy(connection: Connection, table: str, columns: list[str], path: Path) -> None:
+    """Append a file to a table with the engine's own bulk reader: a headed CSV (empty unquoted fields are
+    NULL), or a Parquet file with those columns (validated rows; PostgreSQL gets it as CSV, converted by DuckDB).
     """
     if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
         raise ValueError(f"not a safe identifier: {table} {columns}")
     column_list = ", ".join(columns)
+    parquet = Path(path).suffix == ".parquet"
     if connection.dialect.name == "postgresql":
+        if parquet:
+            with tempfile.TemporaryDirectory() as folder:
+                csv_path = Path(folder) / "rows.csv"
+                _parquet_to_csv(Path(path), column_list, csv_path)
+                bulk_copy(connection, table, columns, csv_path)
+            return
         cursor = connection.connection.driver_connection.cursor()
         with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            with Path(csv_path).open("rb") as handle:
+            with Path(path).open("rb") as handle:
                 while chunk := handle.read(1 << 20):
                     copy.write(chunk)
     elif connection.dialect.name == "duckdb":
         from sqlalchemy import text
 
         types = ", ".join(f"'{column}': 'VARCHAR'" for column in columns)
-        connection.execute(
-            text(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM read_csv(:path, "
-                f"header = true, auto_detect = false, columns = {{{types}}})"
-            ),
-            {"path": str(csv_path)},
-        )
+        reader = ("read_parquet(:path)" if parquet else
+                  f"read_csv(:path, header = true, auto_detect = false, columns = {{{types}}})")
+        connection.execute(text(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {reader}"),
+                           {"path": str(path)})
     else:
         raise NotImplementedError(f"no bulk load for {connection.dialect.name}")
+
+
+def _parquet_to_csv(path: Path, column_list: str, csv_path: Path) -> None:
+    import duckdb
+
+    with duckdb.connect() as converter:
+        target = str(csv_path).replace("'", "''")
+        converter.execute(f"COPY (SELECT {column_list} FROM read_parquet(?)) TO '{target}' (FORMAT csv, HEADER true)",
+                          [str(path)])
 
 
 def bulk_copy_rows(connection: Connection, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:

@@ -1,0 +1,416 @@
+"""Reading an extract into the engine: each file is parsed into a scratch DuckDB database of its own.
+
+The scratch database holds the table ``parsed``: the file's line number (the header is line 1) and its
+columns, typed as the contract says, and the view ``file_columns`` (the same without the line number) that
+the header rules look at. Validation (``safer_communities.validation``) runs the contract's Great
+Expectations suite on it and routes rows with set-based SQL; the accepted rows leave it as a Parquet file
+for the load. Nothing of the file is held as Python objects: a parse uses DuckDB's memory, capped at
+``SCRATCH_MEMORY`` (DuckDB spills beyond it), whatever the file's size.
+
+CSV files are read by DuckDB's ``read_csv`` with the dialect fixed (comma, double quote; nothing sniffed),
+every value read as text and rows that cannot be read kept aside (``store_rejects``: invalid UTF-8, too many
+or too few fields). DuckDB numbers records, not lines; when every record is one line (no line break inside
+quotes, no blank line before the end) the two agree, and that is checked on every file. A file where they do
+not, and a workbook (``.xlsx``), is read in Python a batch at a time into the same table: slower, never wrong.
+SQL then casts the typed columns; a value that is not of its column's type is a row problem naming its line.
+
+Person references are pseudonymised in the statement that reads them (a Python function registered with
+DuckDB), so no raw reference is written to the scratch database or held beyond one batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from safer_communities.contracts import (
+    FIELD_COUNT,
+    TYPED,
+    UTF8,
+    WITHHELD,
+    Contract,
+    RowIssue,
+    described,
+    normalise_name,
+    printable,
+    record_line,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+SCRATCH_MEMORY = "256MB"  # DuckDB's cap for one parse; beyond it DuckDB spills to the scratch folder
+BATCH_ROWS = 20_000  # rows per batch on the Python path
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_REJECTED = {"INVALID ENCODING": UTF8, "MISSING COLUMNS": FIELD_COUNT, "TOO MANY COLUMNS": FIELD_COUNT}
+
+
+def quoted(name: str) -> str:
+    """A column name as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: object) -> str:
+    """A value as an SQL literal (for values from contracts and periods, never from a file)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scratch_connection(database: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to a scratch database. Every connection to it (GX's too) is made here, with the same
+    settings: DuckDB refuses a second connection to a file with different ones."""
+    import duckdb
+
+    return duckdb.connect(str(database), config={
+        "memory_limit": SCRATCH_MEMORY, "temp_directory": str(database.with_suffix(".spill")),
+        "preserve_insertion_order": True})
+
+
+@dataclass
+class ParsedFile:
+    """An extract read into its scratch database (table ``parsed``), plus what could not be read."""
+
+    path: Path
+    name: str  # as delivered: every message names it
+    header: list[str]  # the header as read
+    columns: list[str]  # the columns of ``parsed``: the header's, as the contract names them, and optional ones added
+    database: Path
+    rows_read: int
+    issues: list[RowIssue] = field(default_factory=list)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return scratch_connection(self.database)
+
+    def frame(self, table: str = "parsed") -> pd.DataFrame:
+        """A table of the scratch database as a frame indexed by line, for small files and tests."""
+        with self.connect() as connection:
+            return connection.sql(f"SELECT * FROM {table} ORDER BY line").df().set_index("line")
+
+    def remove(self) -> None:
+        """Delete the scratch database (and anything DuckDB spilled beside it)."""
+        for path in (self.database, self.database.with_suffix(".duckdb.wal")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.database.with_suffix(".spill"), ignore_errors=True)
+
+
+def parse_extract(
+    path: Path,
+    contract: Contract,
+    name: str | None = None,
+    pseudonymise: Callable[[str], str] | None = None,
+    database: Path | None = None,
+) -> ParsedFile:
+    """Read an extract (CSV, or .xlsx by its suffix) into a fresh scratch database at ``database`` (default: a
+    new temporary folder): every row kept, in ``parsed`` or as a :class:`RowIssue`.
+
+    Empty values are NULL, so that "when present" rules skip them. A forgiving header is matched ignoring
+    case, spaces and underscores; optional columns the file lacks are added empty. Invalid UTF-8, wrong field
+    counts and values not of their column's type are row problems. ``name`` is the file's name as delivered.
+    """
+    path = Path(path)
+    name = name or path.name
+    if contract.has_person_refs and pseudonymise is None:
+        raise ValueError(f"contract {contract.name} has person references: a pseudonymiser is required")
+    database = Path(database) if database else Path(tempfile.mkdtemp(prefix="sc-extract-")) / "extract.duckdb"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    parsed = ParsedFile(path, name, [], [], database, 0)
+    parsed.remove()  # a parse starts afresh
+    person = {column.name for column in contract.columns if column.person_ref}
+    with scratch_connection(database) as connection:
+        if pseudonymise is not None:
+            connection.create_function("pseudonymise", pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
+        if Path(name).suffix.lower() == ".xlsx":
+            header, records = _xlsx_records(path, contract.sheet)
+            columns = _column_names(header, contract)
+            issues = _append_records(connection, records, columns, person)
+        else:
+            header, header_lines = _csv_header(path)
+            columns = _column_names(header, contract)
+            issues = _read_csv(connection, path, columns, person, header_lines)
+            if issues is None:  # records and lines differ: read it in Python
+                issues = _append_records(connection, _csv_records(path, len(header)), columns, person)
+        if contract.has_person_refs:
+            issues = [RowIssue(issue.line, issue.rule, issue.message, WITHHELD) for issue in issues]
+        typed, columns = _type(connection, contract, columns)
+        issues += typed
+        issues.sort(key=lambda issue: issue.line)
+        rows = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
+    parsed.header, parsed.columns, parsed.issues = header, columns, issues
+    parsed.rows_read = rows + len({issue.line for issue in issues})
+    return parsed
+
+
+def _column_names(header: list[str], contract: Contract) -> list[str]:
+    """The file's columns under the contract's names (a forgiving header matched ignoring case and spaces),
+    made distinct for the engine: DuckDB names ignore case, so a repeated name gets a suffix (``Month~2``);
+    the header rules then fail on it, and their message quotes the header as read."""
+    if contract.header == "forgiving":
+        by_name = {normalise_name(column.name): column.name for column in contract.columns}
+        header = [by_name.get(normalise_name(column), column) for column in header]
+    names: list[str] = []
+    seen: set[str] = set()
+    for number, column in enumerate(header, start=1):
+        name = column or f"column {number}"
+        while name.lower() in seen:
+            name = f"{name}~{number}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _csv_header(path: Path) -> tuple[list[str], int]:
+    """The header of a CSV file, and how many lines it takes (1 unless a name holds a quoted line break)."""
+    with path.open("rb") as handle:
+        reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline=""))
+        header = next(reader, [])
+        return [printable(column) for column in header], reader.line_num
+
+
+def _data_lines(path: Path) -> int:
+    """The lines after the header, blank lines at the end of the file not counted."""
+    newlines = size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            newlines += chunk.count(b"\n")
+            size += len(chunk)
+        handle.seek(max(size - 65536, 0))
+        tail = handle.read()
+    stripped = tail.rstrip(b"\r\n")
+    if not stripped and size <= 65536:
+        return 0
+    lines = newlines - tail[len(stripped):].count(b"\n") + 1
+    return max(lines - 1, 0)
+
+
+def _read_csv(connection, path: Path, columns: list[str], person: set[str], header_lines: int) -> list[RowIssue] | None:
+    """The fast path: DuckDB reads the file. None if DuckDB cannot read it, or if its records and the file's
+    lines differ (then only the Python path can give each row its line)."""
+    import duckdb
+
+    if header_lines != 1 or not columns:
+        return None
+    selected = ", ".join(
+        f"pseudonymise({quoted(column)}) AS {quoted(column)}" if column in person else quoted(column)
+        for column in columns
+    )
+    try:
+        connection.execute(
+            f"CREATE TABLE records AS SELECT {selected} FROM read_csv(?, header = true, auto_detect = false, "
+            f"columns = ?, delim = ',', quote = '\"', escape = '\"', store_rejects = true, strict_mode = true, "
+            f"null_padding = false)",
+            [str(path), dict.fromkeys(columns, "VARCHAR")],
+        )
+    except duckdb.Error:
+        connection.execute("DROP TABLE IF EXISTS records")
+        return None
+    rejected: dict[int, set[str]] = {}
+    for line, error in connection.execute("SELECT line, error_type FROM reject_errors").fetchall():
+        rejected.setdefault(int(line), set()).add(error)
+    accepted = connection.execute("SELECT count(*) FROM records").fetchone()[0]
+    known = all(errors <= set(_REJECTED) for errors in rejected.values())
+    if not known or accepted + len(rejected) != _data_lines(path):
+        connection.execute("DROP TABLE records")
+        return None
+    if rejected:
+        # the n-th record read is the n-th line after the header that was not rejected
+        connection.execute(
+            "CREATE TABLE line_of AS SELECT row_number() OVER (ORDER BY line) - 1 AS record, line "
+            "FROM range(2, ?) AS lines(line) WHERE line NOT IN (SELECT UNNEST(?::BIGINT[]))",
+            [accepted + len(rejected) + 2, sorted(rejected)],
+        )
+        connection.execute("CREATE VIEW raw AS SELECT line_of.line, records.* FROM records "
+                           "JOIN line_of ON records.rowid = line_of.record")
+    else:
+        connection.execute("CREATE VIEW raw AS SELECT rowid + 2 AS line, * FROM records")
+    issues = []
+    texts = raw_records(path, set(rejected)) if rejected else {}
+    for line, errors in sorted(rejected.items()):
+        text = texts.get(line, "")
+        if "INVALID ENCODING" in errors:
+            issues.append(RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", text))
+        else:
+            fields = len(next(csv.reader([text]), []))
+            issues.append(RowIssue(line, FIELD_COUNT.id, f"{fields} fields, header has {len(columns)}", text))
+    return issues
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: list[str]
+
+
+def _csv_records(path: Path, width: int) -> Iterator[_Row | RowIssue]:
+    """Rows of a CSV file with their line numbers, read in Python; bad bytes and wrong field counts are issues."""
+    with path.open("rb") as handle:
+        reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline=""))
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record:
+                continue  # blank line
+            if _SURROGATE.search("\x1f".join(record)):
+                yield RowIssue(line, UTF8.id, "the row has bytes that are not UTF-8", record_line(record))
+            elif len(record) != width:
+                yield RowIssue(line, FIELD_COUNT.id, f"{len(record)} fields, header has {width}", record_line(record))
+            else:
+                yield _Row(line, record)
+
+
+def _xlsx_records(path: Path, sheet: str | None) -> tuple[list[str], Iterator[_Row | RowIssue]]:
+    """The header of a worksheet (the named one, or the first) and its rows with their Excel row numbers."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+    rows = worksheet.iter_rows(values_only=True)
+    header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+    while header and header[-1] == "":
+        header.pop()
+    width = len(header)
+
+    def records() -> Iterator[_Row | RowIssue]:
+        try:
+            for line, values in enumerate(rows, start=2):
+                cells = ["" if v is None else v.date().isoformat() if hasattr(v, "date") else str(v) for v in values]
+                extra = [cell for cell in cells[width:] if cell != ""]
+                cells = cells[:width] + [""] * (width - len(cells))
+                if not any(cells) and not extra:
+                    continue  # empty row
+                if extra:
+                    message = f"values beyond the {width} header columns"
+                    yield RowIssue(line, FIELD_COUNT.id, message, record_line(cells + extra))
+                    continue
+                yield _Row(line, cells)
+        finally:
+            workbook.close()
+
+    return header, records()
+
+
+def workbook_rows(path: Path, sheet: str | None = None) -> int:
+    """The data rows of a worksheet as the parser reads them (empty rows skipped)."""
+    _, records = _xlsx_records(Path(path), sheet)
+    return sum(1 for _ in records)
+
+
+def _append_records(connection, records: Iterator[_Row | RowIssue], columns: list[str],
+                    person: set[str]) -> list[RowIssue]:
+    """The Python path: rows appended to table ``raw`` a batch at a time (person references pseudonymised in
+    the statement that inserts them); issues returned."""
+    import pandas as pd
+
+    definition = ", ".join(f"{quoted(column)} VARCHAR" for column in columns)
+    connection.execute(f"CREATE TABLE raw (line BIGINT{', ' if columns else ''}{definition})")
+    positional = [f"c{number}" for number in range(len(columns))]
+    selected = ", ".join(
+        f"pseudonymise(NULLIF({p}, '')) " if column in person else f"NULLIF({p}, '')"
+        for p, column in zip(positional, columns, strict=True)
+    )
+    insert = f"INSERT INTO raw SELECT line{', ' if columns else ''}{selected} FROM batch"
+    issues: list[RowIssue] = []
+    batch: list[_Row] = []
+
+    def flush() -> None:
+        if batch:
+            frame = pd.DataFrame([row.cells for row in batch], columns=positional, dtype=object)
+            frame.insert(0, "line", [row.line for row in batch])
+            connection.register("batch", frame)
+            connection.execute(insert)
+            connection.unregister("batch")
+            batch.clear()
+
+    for record in records:
+        if isinstance(record, RowIssue):
+            issues.append(record)
+            continue
+        batch.append(record)
+        if len(batch) >= BATCH_ROWS:
+            flush()
+    flush()
+    return issues
+
+
+def _typed(column, value: str) -> tuple[str, str]:
+    """The SQL that casts a text value to the column's type (NULL if it is not of it), and what to say if not."""
+    if column.type == "date":
+        return (f"COALESCE(try_strptime({value}, '%Y-%m-%d'), try_strptime({value}, '%d/%m/%Y'))::DATE",
+                "is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    number = f"TRY_CAST({value} AS DOUBLE)"
+    if column.type == "integer":
+        return (f"CASE WHEN {number} = floor({number}) THEN TRY_CAST({number} AS BIGINT) END",
+                "is not a whole number")
+    return f"CASE WHEN NOT isnan({number}) THEN {number} END", "is not a number"
+
+
+def _type(connection, contract: Contract, columns: list[str]) -> tuple[list[RowIssue], list[str]]:
+    """Build ``parsed`` from ``raw``: the contract's types cast, optional columns the file lacks added empty,
+    a forgiving header put in the contract's order; rows with a value not of its type are issues, not rows.
+    Return the issues and the columns of ``parsed``."""
+    present = set(columns)
+    added = [column.name for column in contract.columns if column.name not in present and not column.required]
+    typed = set(contract.column_names) <= present | set(added)  # else the header rules reject the file
+    order = [*columns, *added]
+    if typed and contract.header == "forgiving":
+        order = [*contract.column_names, *(column for column in columns if column not in contract.column_names)]
+    by_name = {column.name: column for column in contract.columns}
+    expressions: dict[str, str] = {}
+    failures: list[str] = []
+    wrong: dict[str, str] = {}
+    for name in order:
+        value = f"NULLIF({quoted(name)}, '')" if name in present else "NULL::VARCHAR"
+        column = by_name.get(name)
+        if not typed or column is None or column.type == "string":
+            expressions[name] = value
+            continue
+        expressions[name], wrong[name] = _typed(column, value)
+        failures.append(f"SELECT line, {literal(name)} AS name, {value} AS value FROM raw "
+                        f"WHERE {value} IS NOT NULL AND {expressions[name]} IS NULL")
+    issues: list[RowIssue] = []
+    if failures:
+        connection.execute(f"CREATE TABLE type_failure AS {' UNION ALL '.join(failures)}")
+        failed = connection.execute("SELECT line, name, value FROM type_failure ORDER BY line").fetchall()
+        rows = {}
+        if failed and not contract.has_person_refs:
+            listed = ", ".join(f"{value} AS {quoted(name)}" for name, value in
+                               ((name, f"NULLIF({quoted(name)}, '')" if name in present else "NULL")
+                                for name in order))
+            rows = {line: record_line(list(values)) for line, *values in connection.execute(
+                f"SELECT line, {listed} FROM raw WHERE line IN (SELECT line FROM type_failure)").fetchall()}
+        for line, name, value in failed:
+            shown = described(value) if contract.has_person_refs else repr(value)
+            issues.append(RowIssue(int(line), TYPED.id, f"{name} {shown} {wrong[name]}",
+                                   WITHHELD if contract.has_person_refs else rows.get(line, "")))
+        excluded = "WHERE line NOT IN (SELECT line FROM type_failure)"
+    else:
+        excluded = ""
+    selected = ", ".join(f"{expression} AS {quoted(name)}" for name, expression in expressions.items())
+    connection.execute(f"CREATE TABLE parsed AS SELECT line{', ' if selected else ''}{selected} FROM raw {excluded}")
+    listed = ", ".join(quoted(name) for name in expressions)
+    connection.execute(f"CREATE VIEW file_columns AS SELECT {listed or 'line'} FROM parsed")
+    for name, kind in connection.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN "
+            "('raw', 'records', 'line_of', 'type_failure') ORDER BY table_type DESC").fetchall():
+        connection.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")  # views first
+    return issues, order
+
+
+def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
+    """The original text of the given lines of a file, bad bytes shown as \\xNN."""
+    wanted = {}
+    last = max(lines, default=0)
+    with Path(path).open("rb") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number in lines:
+                wanted[number] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+            if number >= last:
+                break
+    return wanted
