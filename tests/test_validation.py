@@ -148,3 +148,58 @@ def test_results_carry_gx_observed_values(tmp_path):
     outcome = run(tmp_path, to_bytes(january_rows(5)))
     assert json.loads(result(outcome, "header_exact").observed) == COLUMNS
     assert result(outcome, "has_rows").observed == "5"
+
+
+def _garbage_file() -> bytes:
+    rows = january_rows(40)
+    rows[3][9] = "Burglarly"                                 # line 4: unknown crime type
+    rows.insert(6, ["garbage", "row"])                       # line 7: wrong field count
+    rows[12][4] = "west"                                     # line 13: not a number
+    rows[20][7] = "LE1 5XX"                                  # line 21: not an LSOA code
+    return to_bytes(rows).replace(b"On or near Hobill Close", b"On or near Hob\xe9ll Close", 1)
+
+
+def _outcome(outcome):
+    frame = outcome.accepted_frame()
+    return ([(q.line, q.rule, q.message, q.raw) for q in outcome.quarantined], outcome.rejection,
+            [(r.rule, r.success, r.unexpected_count, r.unexpected_lines) for r in outcome.results],
+            list(frame.index), frame.to_dict("records"))
+
+
+def test_duckdb_and_the_python_reader_agree_line_for_line(tmp_path, monkeypatch):
+    from safer_communities import extract
+
+    content = _garbage_file()
+    fast = run(tmp_path, content)
+    assert {(q.line, q.rule) for q in fast.quarantined} >= {(4, "crime_type_known"), (7, "parse_field_count"),
+                                                            (13, "parse_type"), (21, "lsoa_code_pattern")}
+    monkeypatch.setattr(extract, "_read_csv", lambda *args: None)  # every file read in Python
+    slow = run(tmp_path, content)
+    assert _outcome(fast) == _outcome(slow)
+    assert fast.rows_accepted == 40 - 4  # four real rows broken; the garbage row is not one of the 40
+
+
+def test_rows_after_a_rejected_record_keep_their_own_lines(tmp_path):
+    rows = january_rows(10)
+    rows.insert(3, ["garbage", "row"])  # line 4
+    rows[8][4] = "west"  # line 9
+    outcome = run(tmp_path, to_bytes(rows))
+    assert [(q.line, q.rule) for q in outcome.quarantined] == [(4, "parse_field_count"), (9, "parse_type")]
+    frame = outcome.accepted_frame()
+    assert list(frame.index) == [2, 3, 5, 6, 7, 8, 10, 11, 12]
+    assert list(frame["Location"]) == [rows[line - 1][6] for line in frame.index]
+
+
+def test_a_line_break_inside_quotes_or_a_blank_line_keeps_every_line_number(tmp_path):
+    rows = january_rows(8)
+    rows[2][6] = "On or near\nHobill Close"  # record 3 takes lines 3 and 4
+    rows[5][4] = "west"                      # so this row is on line 7
+    content = to_bytes(rows)
+    lines = content.split(b"\n")
+    content = b"\n".join([*lines[:8], b"", *lines[8:]])  # a blank line 9: the last rows are on lines 10 and 11
+    outcome = run(tmp_path, content)
+    assert [(q.line, q.rule) for q in outcome.quarantined] == [(7, "parse_type")]
+    frame = outcome.accepted_frame()
+    assert list(frame.index) == [2, 3, 5, 6, 8, 10, 11]
+    assert frame.loc[3, "Location"] == "On or near\nHobill Close"
+    assert frame.loc[11, "Location"] == rows[8][6]

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from safer_communities.contracts import (
     FIELD_COUNT,
@@ -63,14 +63,44 @@ def literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def scratch_connection(database: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to a scratch database. Every connection to it (GX's too) is made here, with the same
-    settings: DuckDB refuses a second connection to a file with different ones."""
-    import duckdb
+class Scratch:
+    """The scratch database of one extract: DuckDB in memory, spilling beyond ``SCRATCH_MEMORY`` to a folder
+    of its own. GX reaches it through the URL ``duckdb+scratch:///<key>`` (``safer_communities.validation``)."""
 
-    return duckdb.connect(str(database), config={
-        "memory_limit": SCRATCH_MEMORY, "temp_directory": str(database.with_suffix(".spill")),
-        "preserve_insertion_order": True})
+    registered: ClassVar[dict[str, Scratch]] = {}
+
+    def __init__(self, parent: Path | None = None) -> None:
+        import duckdb
+
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="scratch-", dir=parent))
+        self.key = self.folder.name
+        self._database = duckdb.connect(":memory:", config={
+            "memory_limit": SCRATCH_MEMORY, "temp_directory": str(self.folder), "preserve_insertion_order": True})
+        self._others: list[duckdb.DuckDBPyConnection] = []
+        Scratch.registered[self.key] = self
+
+    @property
+    def url(self) -> str:
+        return f"duckdb+scratch:///{self.key}"
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the database (close it when done)."""
+        return self._database.cursor()
+
+    def connect_kept(self) -> duckdb.DuckDBPyConnection:
+        """A connection that :meth:`close` closes: for GX, which keeps its connections in its caches."""
+        connection = self._database.cursor()
+        self._others.append(connection)
+        return connection
+
+    def close(self) -> None:
+        """Close the database (DuckDB keeps it while any connection is open) and delete what it spilled."""
+        for connection in (*self._others, self._database):
+            connection.close()
+        Scratch.registered.pop(self.key, None)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass
@@ -81,12 +111,12 @@ class ParsedFile:
     name: str  # as delivered: every message names it
     header: list[str]  # the header as read
     columns: list[str]  # the columns of ``parsed``: the header's, as the contract names them, and optional ones added
-    database: Path
-    rows_read: int
+    scratch: Scratch
+    rows_read: int = 0
     issues: list[RowIssue] = field(default_factory=list)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        return scratch_connection(self.database)
+        return self.scratch.connect()
 
     def frame(self, table: str = "parsed") -> pd.DataFrame:
         """A table of the scratch database as a frame indexed by line, for small files and tests."""
@@ -94,10 +124,8 @@ class ParsedFile:
             return connection.sql(f"SELECT * FROM {table} ORDER BY line").df().set_index("line")
 
     def remove(self) -> None:
-        """Delete the scratch database (and anything DuckDB spilled beside it)."""
-        for path in (self.database, self.database.with_suffix(".duckdb.wal")):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(self.database.with_suffix(".spill"), ignore_errors=True)
+        """Close the scratch database: nothing of the extract is left."""
+        self.scratch.close()
 
 
 def parse_extract(
@@ -105,10 +133,11 @@ def parse_extract(
     contract: Contract,
     name: str | None = None,
     pseudonymise: Callable[[str], str] | None = None,
-    database: Path | None = None,
+    scratch_folder: Path | None = None,
 ) -> ParsedFile:
-    """Read an extract (CSV, or .xlsx by its suffix) into a fresh scratch database at ``database`` (default: a
-    new temporary folder): every row kept, in ``parsed`` or as a :class:`RowIssue`.
+    """Read an extract (CSV, or .xlsx by its suffix) into a fresh scratch database (spilling, if it must, under
+    ``scratch_folder``; default: the system's temporary folder): every row kept, in ``parsed`` or as a
+    :class:`RowIssue`. Call :meth:`ParsedFile.remove` when done.
 
     Empty values are NULL, so that "when present" rules skip them. A forgiving header is matched ignoring
     case, spaces and underscores; optional columns the file lacks are added empty. Invalid UTF-8, wrong field
@@ -118,31 +147,33 @@ def parse_extract(
     name = name or path.name
     if contract.has_person_refs and pseudonymise is None:
         raise ValueError(f"contract {contract.name} has person references: a pseudonymiser is required")
-    database = Path(database) if database else Path(tempfile.mkdtemp(prefix="sc-extract-")) / "extract.duckdb"
-    database.parent.mkdir(parents=True, exist_ok=True)
-    parsed = ParsedFile(path, name, [], [], database, 0)
-    parsed.remove()  # a parse starts afresh
+    parsed = ParsedFile(path, name, [], [], Scratch(scratch_folder))
     person = {column.name for column in contract.columns if column.person_ref}
-    with scratch_connection(database) as connection:
-        if pseudonymise is not None:
-            connection.create_function("pseudonymise", pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
-        if Path(name).suffix.lower() == ".xlsx":
-            header, records = _xlsx_records(path, contract.sheet)
-            columns = _column_names(header, contract)
-            issues = _append_records(connection, records, columns, person)
-        else:
-            header, header_lines = _csv_header(path)
-            columns = _column_names(header, contract)
-            issues = _read_csv(connection, path, columns, person, header_lines)
-            if issues is None:  # records and lines differ: read it in Python
-                issues = _append_records(connection, _csv_records(path, len(header)), columns, person)
-        if contract.has_person_refs:
-            issues = [RowIssue(issue.line, issue.rule, issue.message, WITHHELD) for issue in issues]
-        typed, columns = _type(connection, contract, columns)
-        issues += typed
-        issues.sort(key=lambda issue: issue.line)
-        rows = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
-    parsed.header, parsed.columns, parsed.issues = header, columns, issues
+    try:
+        with parsed.connect() as connection:
+            if pseudonymise is not None:
+                connection.create_function("pseudonymise", pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
+            issues = None
+            if Path(name).suffix.lower() == ".xlsx":
+                header, records = _xlsx_records(path, contract.sheet)
+                columns = _column_names(header, contract)
+            else:
+                header, header_lines = _csv_header(path)
+                columns = _column_names(header, contract)
+                records = _csv_records(path, len(header))
+                issues = _read_csv(connection, path, contract, columns, person, header_lines)
+            if issues is None:  # a workbook, or records and lines differ: read it in Python
+                issues = _append_records(connection, records, columns, person)
+                issues += _type(connection, contract, columns, "raw")
+                connection.execute("DROP TABLE raw")
+            if contract.has_person_refs:
+                issues = [RowIssue(issue.line, issue.rule, issue.message, WITHHELD) for issue in issues]
+            issues.sort(key=lambda issue: issue.line)
+            rows = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
+    except BaseException:
+        parsed.remove()
+        raise
+    parsed.header, parsed.columns, parsed.issues = header, _columns(contract, columns), issues
     parsed.rows_read = rows + len({issue.line for issue in issues})
     return parsed
 
@@ -189,9 +220,11 @@ def _data_lines(path: Path) -> int:
     return max(lines - 1, 0)
 
 
-def _read_csv(connection, path: Path, columns: list[str], person: set[str], header_lines: int) -> list[RowIssue] | None:
-    """The fast path: DuckDB reads the file. None if DuckDB cannot read it, or if its records and the file's
-    lines differ (then only the Python path can give each row its line)."""
+def _read_csv(connection, path: Path, contract: Contract, columns: list[str], person: set[str],
+              header_lines: int) -> list[RowIssue] | None:
+    """The fast path: DuckDB reads the file and the types are cast in the same statement. None if DuckDB cannot
+    read it, or if its records and the file's lines differ (then only the Python path can give each row its line).
+    """
     import duckdb
 
     if header_lines != 1 or not columns:
@@ -200,35 +233,39 @@ def _read_csv(connection, path: Path, columns: list[str], person: set[str], head
         f"pseudonymise({quoted(column)}) AS {quoted(column)}" if column in person else quoted(column)
         for column in columns
     )
+    # row_number() OVER () is DuckDB's streaming window: it numbers the records in the order they are read
+    source = (f"(SELECT row_number() OVER () + 1 AS line, {selected} FROM read_csv(?, header = true, "
+              f"auto_detect = false, columns = ?, delim = ',', quote = '\"', escape = '\"', store_rejects = true, "
+              f"strict_mode = true, null_padding = false))")
     try:
-        connection.execute(
-            f"CREATE TABLE records AS SELECT {selected} FROM read_csv(?, header = true, auto_detect = false, "
-            f"columns = ?, delim = ',', quote = '\"', escape = '\"', store_rejects = true, strict_mode = true, "
-            f"null_padding = false)",
-            [str(path), dict.fromkeys(columns, "VARCHAR")],
-        )
+        issues = _type(connection, contract, columns, source, [str(path), dict.fromkeys(columns, "VARCHAR")],
+                       settle=lambda: _settle_lines(connection, path, columns))
     except duckdb.Error:
-        connection.execute("DROP TABLE IF EXISTS records")
-        return None
+        issues = None
+    if issues is None:
+        connection.execute("DROP TABLE IF EXISTS parsed")
+    return issues
+
+
+def _settle_lines(connection, path: Path, columns: list[str]) -> list[RowIssue] | None:
+    """Once DuckDB has read the file into ``parsed`` (its rows numbered as if no record was rejected): give the rows
+    their lines and return the rejected records as issues; None if records and lines differ."""
     rejected: dict[int, set[str]] = {}
     for line, error in connection.execute("SELECT line, error_type FROM reject_errors").fetchall():
         rejected.setdefault(int(line), set()).add(error)
-    accepted = connection.execute("SELECT count(*) FROM records").fetchone()[0]
+    accepted = connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
     known = all(errors <= set(_REJECTED) for errors in rejected.values())
     if not known or accepted + len(rejected) != _data_lines(path):
-        connection.execute("DROP TABLE records")
         return None
     if rejected:
         # the n-th record read is the n-th line after the header that was not rejected
         connection.execute(
-            "CREATE TABLE line_of AS SELECT row_number() OVER (ORDER BY line) - 1 AS record, line "
+            "CREATE TEMP TABLE line_of AS SELECT row_number() OVER (ORDER BY line) + 1 AS numbered, line "
             "FROM range(2, ?) AS lines(line) WHERE line NOT IN (SELECT UNNEST(?::BIGINT[]))",
             [accepted + len(rejected) + 2, sorted(rejected)],
         )
-        connection.execute("CREATE VIEW raw AS SELECT line_of.line, records.* FROM records "
-                           "JOIN line_of ON records.rowid = line_of.record")
-    else:
-        connection.execute("CREATE VIEW raw AS SELECT rowid + 2 AS line, * FROM records")
+        connection.execute("UPDATE parsed SET line = line_of.line FROM line_of WHERE parsed.line = line_of.numbered")
+        connection.execute("DROP TABLE line_of")
     issues = []
     texts = raw_records(path, set(rejected)) if rejected else {}
     for line, errors in sorted(rejected.items()):
@@ -351,56 +388,63 @@ def _typed(column, value: str) -> tuple[str, str]:
     return f"CASE WHEN NOT isnan({number}) THEN {number} END", "is not a number"
 
 
-def _type(connection, contract: Contract, columns: list[str]) -> tuple[list[RowIssue], list[str]]:
-    """Build ``parsed`` from ``raw``: the contract's types cast, optional columns the file lacks added empty,
-    a forgiving header put in the contract's order; rows with a value not of its type are issues, not rows.
-    Return the issues and the columns of ``parsed``."""
-    present = set(columns)
-    added = [column.name for column in contract.columns if column.name not in present and not column.required]
-    typed = set(contract.column_names) <= present | set(added)  # else the header rules reject the file
-    order = [*columns, *added]
-    if typed and contract.header == "forgiving":
-        order = [*contract.column_names, *(column for column in columns if column not in contract.column_names)]
+def _columns(contract: Contract, columns: list[str]) -> list[str]:
+    """The columns of ``parsed``: the file's, with optional ones it lacks added; in the contract's order for a
+    forgiving header that has every contract column."""
+    added = [column.name for column in contract.columns if column.name not in columns and not column.required]
+    if contract.header == "forgiving" and set(contract.column_names) <= {*columns, *added}:
+        return [*contract.column_names, *(column for column in columns if column not in contract.column_names)]
+    return [*columns, *added]
+
+
+def _type(connection, contract: Contract, columns: list[str], source: str, parameters=(),
+          settle: Callable[[], list[RowIssue] | None] | None = None) -> list[RowIssue] | None:
+    """Build ``parsed`` from ``source`` (a table or a subquery with ``line`` and the file's columns as text) in
+    one statement: the contract's types cast, optional columns the file lacks added empty, a forgiving header put
+    in the contract's order. A row with a value not of its column's type is an issue, not a row. ``settle``, run
+    once the rows are in, may give them their lines and more issues (or None: the parse cannot stand)."""
+    order = _columns(contract, columns)
+    typed = set(contract.column_names) <= set(order)  # else the header rules reject the file
     by_name = {column.name: column for column in contract.columns}
     expressions: dict[str, str] = {}
-    failures: list[str] = []
+    checks: list[str] = []
     wrong: dict[str, str] = {}
     for name in order:
-        value = f"NULLIF({quoted(name)}, '')" if name in present else "NULL::VARCHAR"
+        value = f"NULLIF({quoted(name)}, '')" if name in columns else "NULL::VARCHAR"
         column = by_name.get(name)
         if not typed or column is None or column.type == "string":
             expressions[name] = value
             continue
         expressions[name], wrong[name] = _typed(column, value)
-        failures.append(f"SELECT line, {literal(name)} AS name, {value} AS value FROM raw "
-                        f"WHERE {value} IS NOT NULL AND {expressions[name]} IS NULL")
+        checks.append(f"CASE WHEN {value} IS NOT NULL AND {expressions[name]} IS NULL THEN {literal(name)} END")
+    selected = "".join(f", {expression} AS {quoted(name)}" for name, expression in expressions.items())
+    if checks:  # the columns a row fails, and its values as read (only on such a row)
+        values = ", ".join(f"{value}" if name in columns else "NULL" for name, value in
+                           ((name, f"NULLIF({quoted(name)}, '')") for name in order))
+        selected += (f", list_filter([{', '.join(checks)}], lambda name: name IS NOT NULL) AS \"~failed\""
+                     f", CASE WHEN len(\"~failed\") > 0 THEN [{values}] END AS \"~values\"")
+    connection.execute(f"CREATE TABLE parsed AS SELECT line{selected} FROM {source}", list(parameters))
     issues: list[RowIssue] = []
-    if failures:
-        connection.execute(f"CREATE TABLE type_failure AS {' UNION ALL '.join(failures)}")
-        failed = connection.execute("SELECT line, name, value FROM type_failure ORDER BY line").fetchall()
-        rows = {}
-        if failed and not contract.has_person_refs:
-            listed = ", ".join(f"{value} AS {quoted(name)}" for name, value in
-                               ((name, f"NULLIF({quoted(name)}, '')" if name in present else "NULL")
-                                for name in order))
-            rows = {line: record_line(list(values)) for line, *values in connection.execute(
-                f"SELECT line, {listed} FROM raw WHERE line IN (SELECT line FROM type_failure)").fetchall()}
-        for line, name, value in failed:
-            shown = described(value) if contract.has_person_refs else repr(value)
-            issues.append(RowIssue(int(line), TYPED.id, f"{name} {shown} {wrong[name]}",
-                                   WITHHELD if contract.has_person_refs else rows.get(line, "")))
-        excluded = "WHERE line NOT IN (SELECT line FROM type_failure)"
-    else:
-        excluded = ""
-    selected = ", ".join(f"{expression} AS {quoted(name)}" for name, expression in expressions.items())
-    connection.execute(f"CREATE TABLE parsed AS SELECT line{', ' if selected else ''}{selected} FROM raw {excluded}")
-    listed = ", ".join(quoted(name) for name in expressions)
+    if settle is not None:
+        settled = settle()
+        if settled is None:
+            return None
+        issues += settled
+    if checks:
+        failed = connection.execute(
+            'SELECT line, "~failed", "~values" FROM parsed WHERE "~values" IS NOT NULL ORDER BY line').fetchall()
+        for line, names, values in failed:
+            raw = WITHHELD if contract.has_person_refs else record_line(values)
+            for name in names:
+                value = values[order.index(name)]
+                shown = described(value) if contract.has_person_refs else repr(value)
+                issues.append(RowIssue(int(line), TYPED.id, f"{name} {shown} {wrong[name]}", raw))
+        if failed:
+            connection.execute('DELETE FROM parsed WHERE "~values" IS NOT NULL')
+        connection.execute('ALTER TABLE parsed DROP COLUMN "~failed"; ALTER TABLE parsed DROP COLUMN "~values"')
+    listed = ", ".join(quoted(name) for name in order)
     connection.execute(f"CREATE VIEW file_columns AS SELECT {listed or 'line'} FROM parsed")
-    for name, kind in connection.execute(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN "
-            "('raw', 'records', 'line_of', 'type_failure') ORDER BY table_type DESC").fetchall():
-        connection.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")  # views first
-    return issues, order
+    return issues
 
 
 def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
@@ -409,8 +453,8 @@ def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
     last = max(lines, default=0)
     with Path(path).open("rb") as handle:
         for number, text in enumerate(handle, start=1):
+            if number > last:
+                break
             if number in lines:
                 wanted[number] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
-            if number >= last:
-                break
     return wanted

@@ -245,9 +245,8 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         pseudonymise = pseudonymiser(date.fromisoformat(state.delivered_on)) if contract.has_person_refs else None
-        scratch = home() / "work" / state.source / state.span.slug / f"{state.sha256}.duckdb"
         parsed = parse_extract(Path(state.landing_path), contract, name=state.original_name,
-                               pseudonymise=pseudonymise, database=scratch)
+                               pseudonymise=pseudonymise, scratch_folder=home() / "scratch")
         try:
             outcome = run_validation(parsed, contract, state.span)
             state.rows_read = outcome.rows_read
@@ -331,7 +330,7 @@ def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymi
     with outcome.parsed.connect() as connection:
         connection.execute(
             f"COPY (SELECT $source AS source, $period AS period, $load_batch_id AS load_batch_id, line, {fields}"
-            f"{key_id} FROM accepted ORDER BY line) TO {literal(path)} (FORMAT parquet)",
+            f"{key_id} FROM accepted) TO {literal(path)} (FORMAT parquet)",
             {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id},
         )
     if pseudonymise is not None:

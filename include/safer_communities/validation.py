@@ -25,7 +25,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from duckdb_engine import Dialect as DuckDBDialect
 from sqlalchemy.dialects import registry
@@ -39,7 +39,7 @@ from safer_communities.contracts import (
     described,
     record_line,
 )
-from safer_communities.extract import ParsedFile, literal, quoted, raw_records, scratch_connection
+from safer_communities.extract import ParsedFile, Scratch, literal, quoted, raw_records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,22 +57,11 @@ class ScratchDialect(DuckDBDialect):
 
     supports_statement_cache = False  # as duckdb-engine (said, so SQLAlchemy does not warn on every query)
 
-    opened: ClassVar[dict[str, list]] = {}  # scratch database -> the connections GX opened to it
-
     def connect(self, *cargs, **cparams):
         from duckdb_engine import ConnectionWrapper
 
-        # the scratch settings, as every other connection to the file has them (DuckDB insists)
-        connection = scratch_connection(Path(cparams["database"]))
-        self.opened.setdefault(cparams["database"], []).append(connection)
-        return ConnectionWrapper(connection)
-
-    @classmethod
-    def close(cls, database: Path) -> None:
-        """Close every connection GX opened to a scratch database: GX keeps engines in its caches, and DuckDB
-        keeps a database (its memory, and its tables, even once the file is deleted) while one is open."""
-        for connection in cls.opened.pop(str(database), []):
-            connection.close()
+        # duckdb+scratch:///<key>: a connection to that scratch database, closed with it
+        return ConnectionWrapper(Scratch.registered[cparams["database"]].connect_kept())
 
     def do_begin(self, dbapi_connection) -> None:
         pass
@@ -109,7 +98,7 @@ class RuleResult:
 
 @dataclass
 class Validation:
-    """What validation decided for one file. The accepted rows are the scratch database's table ``accepted``
+    """What validation decided for one file. The accepted rows are the scratch database's view ``accepted``
     (values withheld already emptied), in the parsed file's columns."""
 
     path: Path
@@ -222,15 +211,12 @@ def _run_suite(rules: list[Rule], contract: Contract, period: Period, parsed: Pa
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_sql("extract", connection_string=f"duckdb+scratch:///{parsed.database}")
+    source = context.data_sources.add_sql("extract", connection_string=parsed.scratch.url)
     batch_definition = source.add_table_asset("rows", table_name=table).add_batch_definition_whole_table("file")
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
         suite.add_expectation(_expectation(rule, contract, period))
-    try:
-        outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "SUMMARY"})
-    finally:
-        ScratchDialect.close(parsed.database)
+    outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "SUMMARY"})
     return outcome.results
 
 
@@ -318,8 +304,8 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
 
     Critical file-scope failures reject the file; critical row-scope failures
     quarantine the rows (each with every rule it broke); warnings and info are
-    recorded and the rows load. The scratch database gains ``accepted``: the rows
-    to load, with the values a warning withholds emptied.
+    recorded and the rows load. The scratch database gains the view ``accepted``:
+    the rows to load, with the values a warning withholds emptied.
     """
     results: list[RuleResult] = []
     for parse_rule in PARSE_RULES:
@@ -357,18 +343,22 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
             break
         # GX lists results in its own order (rules that raised come first): match them by rule id.
         by_rule = {r.expectation_config.meta["rule"]: r for r in _run_suite(stage, contract, period, parsed, table)}
+        stage_results = [(rule, _rule_result(rule, by_rule[rule.id])) for rule in stage]
         with parsed.connect() as connection:
-            for rule in stage:
-                result = _rule_result(rule, by_rule[rule.id])
+            # every row rule's failing rows counted by its SQL condition, in one scan, to check against GX's count
+            checked = [rule for rule, result in stage_results if not rule.is_table_rule and not result.message]
+            counts = dict(zip((rule.id for rule in checked), connection.execute(
+                f"SELECT {', '.join(f'count_if({failing(rule, period)})' for rule in checked)} FROM parsed"
+            ).fetchone(), strict=True)) if checked else {}
+            for rule, result in stage_results:
                 evaluated = not result.message
                 shown: dict[int, str] = {}
-                if evaluated and not rule.is_table_rule:
-                    condition = failing(rule, period)
-                    count = connection.execute(f"SELECT count(*) FROM parsed WHERE {condition}").fetchone()[0]
-                    if count != result.unexpected_count or (count == 0) != result.success:
+                if rule.id in counts:
+                    if counts[rule.id] != result.unexpected_count or (counts[rule.id] == 0) != result.success:
                         raise RoutingMismatch(f"rule {rule.id}: GX finds {result.unexpected_count} failing rows, "
-                                              f"the routing SQL {count} ({condition})")
-                    shown = dict(_failing_rows(connection, rule, period, holds_people, limit=SAMPLE_LINES))
+                                              f"the routing SQL {counts[rule.id]} ({failing(rule, period)})")
+                    if counts[rule.id]:
+                        shown = dict(_failing_rows(connection, rule, period, holds_people, limit=SAMPLE_LINES))
                     result.unexpected_lines = list(shown)
                 if not result.success:
                     description = _describe(parsed, contract, rule, result, shown)
@@ -414,10 +404,9 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
             for name in columns
         )
         keep = "false" if rejections else " AND ".join(f"NOT {condition}" for condition in dropped) or "true"
-        connection.execute("DROP TABLE IF EXISTS accepted")
-        connection.execute(f"CREATE TABLE accepted AS SELECT line{', ' if selected else ''}{selected} "
+        connection.execute(f"CREATE OR REPLACE VIEW accepted AS SELECT line{', ' if selected else ''}{selected} "
                            f"FROM parsed WHERE {keep}")
-        rows_accepted = connection.execute("SELECT count(*) FROM accepted").fetchone()[0]
+        rows_accepted = connection.execute("SELECT count(*) FROM parsed").fetchone()[0] - len(quarantine)
     if not rejections and quarantined and rows_accepted == 0:
         rejections.append(f"{parsed.name}: every row broke a critical rule ({len(quarantined)} rows quarantined)")
     return Validation(
