@@ -165,7 +165,7 @@ def child_pipeline(job: dict) -> dict:
     timers.wrap(extract, "parse_extract", "validate.parse_extract")
     timers.wrap(validation, "_run_suite", "validate.gx_suite")
     timers.wrap(validation, "validate", "validate.rules_total")
-    timers.wrap(ingest, "_record_validation", "validate.audit_rows")
+    timers.wrap(ingest, "_write_results", "validate.audit_rows")
     timers.wrap(ingest, "_write_validated", "validate.write_parquet")
     timers.wrap(ingest, "bulk_copy", "load.bulk_copy_staging")
     timers.wrap(ingest, "completeness", "load.completeness")
@@ -180,7 +180,7 @@ def child_pipeline(job: dict) -> dict:
             ("plan", lambda _: ingest.plan(SOURCE, PERIOD)),
             ("check_availability", lambda s: ingest.check_availability(s, as_of=as_of)),
             ("pull", lambda s: ingest.pull(s, as_of=as_of)),
-            ("validate", lambda s: ingest.validate(s, run_id=run_id, warehouse=warehouse)),
+            ("validate", lambda s: ingest.validate(s, run_id=run_id)),
             ("load", lambda s: ingest.load(s, run_id=run_id, warehouse=warehouse)),
             ("record_status", lambda s: ingest.record_status(s, run_id=run_id, warehouse=warehouse)),
         ):
@@ -344,7 +344,7 @@ SUBSTAGES = {
         ("parse: DuckDB read_csv into the scratch database, SQL casts", "validate.parse_extract", True),
         ("GX suites (SQL datasource on the scratch database)", "validate.gx_suite", True),
         ("routing: SQL counts and conditions, quarantine, raw lines", "validate.routing", False),
-        ("audit rows (validation_result, quarantine)", "validate.audit_rows", False),
+        ("results and quarantined rows as CSV for the audit", "validate.audit_rows", False),
         ("write the accepted rows as Parquet", "validate.write_parquet", True),
         ("other (contract, state)", "validate.other", False),
     ],
@@ -352,7 +352,7 @@ SUBSTAGES = {
         ("bulk copy of the Parquet into staging.police_street", "load.bulk_copy_staging", True),
         ("core facts SQL (sql/load/police_street.sql)", "sql.load.police_street", True),
         ("completeness checks", "load.completeness", False),
-        ("delete old slice, audit rows, commit", "load.other", False),
+        ("audit.pulled_file, validation results, old slice out, commit", "load.other", False),
     ],
 }
 WIDTH = 60
@@ -420,7 +420,7 @@ def report(results: dict) -> list[str]:
                 if step["step"] in ("plan", "check_availability"):
                     continue
                 label = {"pull": "pull (copy, sha256)",
-                         "validate": "validate (audit.pulled_file, parse, GX)"}.get(step["step"], step["step"])
+                         "validate": "validate (parse, GX, routing; no warehouse)"}.get(step["step"], step["step"])
                 out(_line(engine, f"  {label}", step["seconds"], rows if step["step"] != "record_status" else None,
                           step["peak_rss_mib"]))
                 for sub, key, rate in SUBSTAGES.get(step["step"], []):

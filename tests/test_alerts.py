@@ -280,8 +280,7 @@ def test_quality_findings_name_rejected_and_incomplete_periods(home, warehouse, 
     deliver_file(home, MARAC, "2014/15 Q2", csv_bytes([*HEADER, "Victim name"],
                                                      [(*row, "someone") for row in REFERRALS["2014/15 Q2"]]))
     states = ingest.pull(ingest.check_availability(ingest.plan(MARAC, "2014/15"), as_of=AS_OF), as_of=AS_OF)
-    for step in (ingest.validate, ingest.load):
-        states = step(states, run_id="t", warehouse=warehouse)
+    states = ingest.load(ingest.validate(states, run_id="t"), run_id="t", warehouse=warehouse)
     ingest.record_status(states, run_id="t", warehouse=warehouse)
 
     findings = {f["period"]: f for f in quality_findings(states, run_id="t", warehouse=warehouse)}

@@ -477,8 +477,8 @@ def test_a_pull_waits_for_no_writer_and_holds_none(police_http, home, tmp_path):
         holder.kill()
         holder.wait()
     with Warehouse(url) as warehouse:
-        ingest.take_delivery([pulled], run_id="test-run", warehouse=warehouse)  # a validate try that then failed
-        states = ingest.validate([pulled], run_id="test-run", warehouse=warehouse)  # its retry
+        ingest.take_delivery([pulled], run_id="test-run", warehouse=warehouse)  # a load try that then failed
+        states = ingest.validate([pulled], run_id="test-run")  # the load's retry takes the delivery again
         summary = ingest.record_status(ingest.load(states, run_id="test-run", warehouse=warehouse),
                                        run_id="test-run", warehouse=warehouse)
         assert [(s["status"], s["reason"]) for s in summary] == [("available", f"Loaded {JANUARY_ROWS:,} rows.")]

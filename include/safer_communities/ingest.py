@@ -11,6 +11,10 @@ rejected file) is carried through the later steps untouched and still gets its
 status recorded: an unavailable period is a successful run. Sources differ only
 by what the registry and their contract declare.
 
+Pull and validate touch no warehouse: a slow download or a big file's validation holds
+no writer slot (``warehouse_writer``), and several sources validate at once. Validation
+leaves its results as files beside the validated rows; the load records them.
+
 A period once loaded keeps its slice and its status until a different file
 (a new sha256) replaces it: a file that vanished, a re-pull that failed or a
 re-delivery that was rejected is a notice (``audit.delivery_notice``, and an
@@ -46,7 +50,7 @@ from safer_communities.registry import (
 )
 from safer_communities.settings import SQL_DIR, home
 from safer_communities.transports import NotDelivered, TransferError, transport_for
-from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file
+from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file, write_rows
 
 log = logging.getLogger(__name__)
 AUDIT_SQL = SQL_DIR / "audit"
@@ -68,6 +72,7 @@ class PeriodState:
     transfer_error: str | None = None  # the last try's download failure, recorded as the period's status
     landing_path: str | None = None
     validated_path: str | None = None
+    results_path: str | None = None  # the validation's results, and its quarantined rows beside them
     load_batch_id: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -169,7 +174,7 @@ def check_availability(states: list[dict], *, as_of: date) -> list[dict]:
 
 def pull(states: list[dict], *, as_of: date, last_try: bool = True) -> list[dict]:
     """Fetch each open period's file into the landing area. The warehouse is not touched: a slow or failing source
-    holds no writer slot, and :func:`take_delivery` (run under the slot, first thing in :func:`validate`) records
+    holds no writer slot, and :func:`take_delivery` (run under the slot, first thing in :func:`load`) records
     what was pulled.
 
     A download that fails raises :class:`TransferError` while tries remain (Airflow retries the pull); on the
@@ -204,10 +209,10 @@ def pull(states: list[dict], *, as_of: date, last_try: bool = True) -> list[dict
 
 def take_delivery(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
     """The warehouse half of a pull: record each landed file in ``audit.pulled_file``; keep a loaded period whose
-    re-pull failed, and one whose file is the very one its status is about (nothing to validate or load again)."""
+    re-pull failed, and one whose file is the very one its status is about (nothing to record or load again)."""
     result = _states(states)
     for state in result:
-        if not (state.transfer_error or (state.open and state.sha256)):
+        if not (state.transfer_error or (state.sha256 and not state.kept)):
             continue
         with warehouse.begin() as connection:
             current = current_status(connection, state.source, state.period)
@@ -234,14 +239,15 @@ def take_delivery(states: list[dict], *, run_id: str, warehouse: Warehouse) -> l
     return _dicts(result)
 
 
-def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
-    """Parse and validate each pulled file in a scratch database of its own; record every rule's result and every
-    quarantined row; leave the accepted rows as a Parquet file for the load."""
+def validate(states: list[dict], *, run_id: str) -> list[dict]:
+    """Parse and validate each pulled file in a scratch database of its own, touching no warehouse: the accepted
+    rows become a Parquet file, and every rule's result and every quarantined row a CSV beside it, which
+    :func:`load` records. A rejected file is copied to quarantine and its period decided."""
     from safer_communities.extract import parse_extract
     from safer_communities.pseudonymise import pseudonymiser
     from safer_communities.validation import validate as run_validation
 
-    result = _states(take_delivery(states, run_id=run_id, warehouse=warehouse))
+    result = _states(states)
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         pseudonymise = pseudonymiser(date.fromisoformat(state.delivered_on)) if contract.has_person_refs else None
@@ -253,7 +259,7 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             state.rows_quarantined = len(outcome.quarantined)
             state.rows_loaded = outcome.rows_accepted
             state.warnings = [r.message for r in outcome.warnings]
-            _record_validation(warehouse, state, contract, outcome, run_id)
+            state.results_path = str(_write_results(state, contract, outcome, run_id))
             if not outcome.rejected:
                 state.load_batch_id = uuid.uuid4().hex
                 state.validated_path = str(_write_validated(state, contract, outcome, pseudonymise))
@@ -263,14 +269,8 @@ def validate(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[d
             kept = landing.quarantine_file(
                 Path(state.landing_path), state.source, state.span.slug, state.original_name, outcome.rejection
             )
-            reason = f"Rejected: {outcome.rejection}. The file is kept at {kept}{_until_retention(source)}."
-            with warehouse.begin() as connection:
-                previous = query(connection, AUDIT_SQL / "latest_load.sql",
-                                 {"source": state.source, "period": state.period})
-            if previous:
-                reason += (f" The slice loaded {previous[0]['loaded_at'][:19]} from file "
-                           f"{previous[0]['file_sha256'][:12]} ({previous[0]['rows_loaded']:,} rows) is kept.")
-            state.decide(Status("rejected", reason))
+            state.decide(Status("rejected", f"Rejected: {outcome.rejection}. The file is kept at {kept}"
+                                            f"{_until_retention(source)}."))
     return _dicts(result)
 
 
@@ -281,34 +281,55 @@ def _until_retention(source: Source) -> str:
     return ""
 
 
-def _record_validation(warehouse: Warehouse, state: PeriodState, contract: Contract, outcome, run_id: str) -> None:
+RESULT_COLUMNS = ["source", "period", "file_sha256", "run_id", "suite_name", "suite_version", "rule", "expectation",
+                  "column_name", "severity", "scope", "success", "unexpected_count", "unexpected_lines",
+                  "observed_value", "message", "validated_at"]
+QUARANTINE_COLUMNS = ["source", "period", "file_sha256", "run_id", "line", "rules", "detail", "raw_record",
+                      "quarantined_at"]
+
+
+def _validated_folder(state: PeriodState) -> Path:
+    folder = home() / "validated" / state.source / state.span.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _quarantine_path(results_path: Path) -> Path:
+    return results_path.with_name(results_path.name.replace(".results.csv", ".quarantine.csv"))
+
+
+def _write_results(state: PeriodState, contract: Contract, outcome, run_id: str) -> Path:
+    """Every rule's result and every quarantined row, as the CSVs :func:`_record_validation` loads into
+    ``audit.validation_result`` and ``audit.quarantine``; the results file's path is returned."""
     now = _now()
-    with warehouse.begin() as connection:
-        keys = {"source": state.source, "period": state.period, "sha256": state.sha256}
-        run_sql_file(connection, AUDIT_SQL / "clear_validation.sql", keys)
-        bulk_copy_rows(
-            connection,
-            "audit.validation_result",
-            ["source", "period", "file_sha256", "run_id", "suite_name", "suite_version", "rule", "expectation",
-             "column_name", "severity", "scope", "success", "unexpected_count", "unexpected_lines",
-             "observed_value", "message", "validated_at"],
-            (
-                (state.source, state.period, state.sha256, run_id, contract.suite_name, contract.version,
-                 r.rule, r.expectation, r.column, r.severity, r.scope, r.success, r.unexpected_count,
-                 json.dumps(r.unexpected_lines), r.observed, r.message, now)
-                for r in outcome.results
-            ),
-        )
-        bulk_copy_rows(
-            connection,
-            "audit.quarantine",
-            ["source", "period", "file_sha256", "run_id", "line", "rules", "detail", "raw_record", "quarantined_at"],
-            (
-                (state.source, state.period, state.sha256, run_id, issue.line, issue.rule, issue.message,
-                 issue.raw, now)
-                for issue in outcome.quarantined
-            ),
-        )
+    path = _validated_folder(state) / f"{state.sha256}.results.csv"
+    write_rows(_quarantine_path(path), QUARANTINE_COLUMNS, (
+        (state.source, state.period, state.sha256, run_id, issue.line, issue.rule, issue.message, issue.raw, now)
+        for issue in outcome.quarantined))
+    return write_rows(path, RESULT_COLUMNS, (
+        (state.source, state.period, state.sha256, run_id, contract.suite_name, contract.version,
+         r.rule, r.expectation, r.column, r.severity, r.scope, r.success, r.unexpected_count,
+         json.dumps(r.unexpected_lines), r.observed, r.message, now)
+        for r in outcome.results))
+
+
+def _record_validation(connection, state: PeriodState) -> None:
+    """Replace what an earlier validation of the same bytes recorded with this one's (written by :func:`validate`)."""
+    keys = {"source": state.source, "period": state.period, "sha256": state.sha256}
+    run_sql_file(connection, AUDIT_SQL / "clear_validation.sql", keys)
+    results = Path(state.results_path)
+    bulk_copy(connection, "audit.validation_result", RESULT_COLUMNS, results)
+    bulk_copy(connection, "audit.quarantine", QUARANTINE_COLUMNS, _quarantine_path(results))
+
+
+def _record_rejection(warehouse: Warehouse, state: PeriodState) -> None:
+    """Record a rejected file's validation, and say in its reason which loaded slice (if any) stays."""
+    with warehouse.exclusive(slice_lock(state)), warehouse.begin() as connection:
+        _record_validation(connection, state)
+        previous = query(connection, AUDIT_SQL / "latest_load.sql", {"source": state.source, "period": state.period})
+    if previous:
+        state.reason += (f" The slice loaded {previous[0]['loaded_at'][:19]} from file "
+                         f"{previous[0]['file_sha256'][:12]} ({previous[0]['rows_loaded']:,} rows) is kept.")
 
 
 def _staging_columns(contract: Contract) -> list[str]:
@@ -322,9 +343,7 @@ def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymi
     links from previous keys' pseudonyms in a file beside it."""
     from safer_communities.extract import literal, quoted
 
-    folder = home() / "validated" / state.source / state.span.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{state.sha256}.parquet"
+    path = _validated_folder(state) / f"{state.sha256}.parquet"
     fields = ", ".join(f"{quoted(column.name)} AS {column.field}" for column in contract.columns)
     key_id = f", {literal(pseudonymise.key_id)} AS pseudonym_key_id" if pseudonymise is not None else ""
     with outcome.parsed.connect() as connection:
@@ -339,10 +358,14 @@ def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymi
 
 
 def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
-    """Replace each validated period's slice in staging and core, judge its completeness and record its status,
-    all in one transaction, holding the slice's lock: two ingests of one slice, from any entry point, take turns,
+    """Record what was pulled (:func:`take_delivery`) and what validation found; replace each validated period's
+    slice in staging and core, judge its completeness and record its status, all in one transaction with the
+    validation's results, holding the slice's lock: two ingests of one slice, from any entry point, take turns,
     and the second finds the first's file loaded (nothing to do) or replaces its slice whole."""
-    result = _states(states)
+    result = _states(take_delivery(states, run_id=run_id, warehouse=warehouse))
+    for state in result:
+        if state.status == "rejected" and state.results_path and not state.kept:
+            _record_rejection(warehouse, state)
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         params = {
@@ -361,6 +384,7 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
                 log.info("%s %s: file %s was loaded meanwhile by run %s; not loaded again",
                          state.source, state.period, state.sha256[:12], current["run_id"])
                 continue
+            _record_validation(connection, state)
             run_sql_file(connection, AUDIT_SQL / "replace_slice.sql", params)
             connection.execute(
                 text(f"DELETE FROM staging.{contract.staging_table} WHERE source = :source AND period = :period"),
@@ -519,7 +543,7 @@ def ingest(source_name: str, period: str, *, as_of: date, run_id: str, warehouse
     states = plan(source_name, period)
     states = check_availability(states, as_of=as_of)
     states = pull(states, as_of=as_of)
-    states = validate(states, run_id=run_id, warehouse=warehouse)
+    states = validate(states, run_id=run_id)
     states = load(states, run_id=run_id, warehouse=warehouse)
     summary = record_status(states, run_id=run_id, warehouse=warehouse)
     check_downloads(states)

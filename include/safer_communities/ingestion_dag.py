@@ -95,14 +95,13 @@ def ingestion_dag(
             with fail_fast():
                 return ingest.pull(states, as_of=dag_run.run_after.date(), last_try=ti.try_number > ti.max_tries)
 
-        @task(pool=WRITER_POOL)
+        @task  # outside the writer pool too: validation works in a scratch database of its own
         def validate(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.errors import fail_fast
-            from safer_communities.warehouse import Warehouse
 
-            with fail_fast(), Warehouse.migrated() as warehouse:
-                return ingest.validate(states, run_id=dag_run.run_id, warehouse=warehouse)
+            with fail_fast():
+                return ingest.validate(states, run_id=dag_run.run_id)
 
         @task(pool=WRITER_POOL)
         def load(states: list[dict], dag_run=None) -> list[dict]:

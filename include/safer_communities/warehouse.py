@@ -337,15 +337,19 @@ def _parquet_to_csv(path: Path, column_list: str, csv_path: Path) -> None:
                           [str(path)])
 
 
+def write_rows(path: Path, columns: list[str], rows: Iterable[Iterable[Any]]) -> Path:
+    """Rows made in Python as a headed CSV that :func:`bulk_copy` loads (None is an empty field: NULL)."""
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return Path(path)
+
+
 def bulk_copy_rows(connection: Connection, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
     """Bulk-load rows made in Python, through a temporary CSV and :func:`bulk_copy`."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rows.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(rows)
-        bulk_copy(connection, table, columns, path)
+        bulk_copy(connection, table, columns, write_rows(Path(folder) / "rows.csv", columns, rows))
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
