@@ -227,8 +227,8 @@ def test_an_unmigrated_warehouse_fails_the_run_at_once_saying_to_migrate(airflow
     dag_run = dagbag.dags["ingest_police"].test(run_conf={"period": "2020-01"})
     assert dag_run.state == "failed"
     states = {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
-    assert states["pull"] == ("success", 1)  # the download opens no warehouse
-    assert states["validate"] == ("failed", 1)  # not up_for_retry
+    assert states["pull"] == states["validate"] == ("success", 1)  # the download and validation open no warehouse
+    assert states["load"] == ("failed", 1)  # not up_for_retry
     assert states["record_status"][0] == "upstream_failed"
     printed = capfd.readouterr()
     assert "the warehouse has no schema yet: run `safer-communities migrate` first" in printed.out + printed.err

@@ -352,21 +352,23 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
             ).fetchone(), strict=True)) if checked else {}
             for rule, result in stage_results:
                 evaluated = not result.message
-                shown: dict[int, str] = {}
+                shown: dict[int, str] = {}  # line -> the values shown: every failing row of a quarantining rule
                 if rule.id in counts:
                     if counts[rule.id] != result.unexpected_count or (counts[rule.id] == 0) != result.success:
                         raise RoutingMismatch(f"rule {rule.id}: GX finds {result.unexpected_count} failing rows, "
                                               f"the routing SQL {counts[rule.id]} ({failing(rule, period)})")
                     if counts[rule.id]:
-                        shown = dict(_failing_rows(connection, rule, period, holds_people, limit=SAMPLE_LINES))
-                    result.unexpected_lines = list(shown)
+                        quarantines = rule.severity == "critical" and rule.scope == "row"
+                        shown = dict(_failing_rows(connection, rule, period, holds_people,
+                                                   limit=None if quarantines else SAMPLE_LINES))
+                    result.unexpected_lines = list(shown)[:SAMPLE_LINES]
                 if not result.success:
                     description = _describe(parsed, contract, rule, result, shown)
                     result.message = description
                     if rule.severity == "critical" and (rule.scope == "file" or not evaluated):
                         rejections.append(description)
                     elif rule.severity == "critical":
-                        for line, values in _failing_rows(connection, rule, period, holds_people):
+                        for line, values in shown.items():
                             quarantine.setdefault(line, []).append((rule.id, values))
                         dropped.append(failing(rule, period))
                     elif holds_people and rule.scope == "row" and evaluated:
