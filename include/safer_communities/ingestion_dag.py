@@ -24,7 +24,7 @@ TAGS = ("safer-communities", "ingestion")
 # module then checks what a pattern cannot, e.g. that 2015/17 is no financial year).
 PERIOD = r"(\d{4}-(0[1-9]|1[0-2])|\d{4}/\d{2}( Q[1-4])?)"
 PERIOD_PATTERN = rf"^$|^{PERIOD}$"  # empty on scheduled runs
-# Sized from `make bench`: a national-scale month (600,000 rows) takes about 15 s from pull to load on a 2-core
+# Sized from `make bench`: a national-scale month (600,000 rows) takes about 5-10 s from pull to load on a 2-core
 # machine, and a download may take up to its registry deadline (30 minutes by default). A task past 45 minutes is
 # stuck, not slow: it fails (and is retried) rather than hold the only writer slot for ever.
 TASK_TIMEOUT = timedelta(minutes=45)

@@ -331,7 +331,9 @@ def bulk_copy(connection: Connection, table: str, columns: list[str], path: Path
 def _parquet_to_csv(path: Path, column_list: str, csv_path: Path) -> None:
     import duckdb
 
-    with duckdb.connect() as converter:
+    # DuckDB streams the rows; its memory is capped (and spills beside the CSV) whatever the file's size
+    settings = {"memory_limit": "256MB", "temp_directory": str(csv_path.parent / "spill")}
+    with duckdb.connect(config=settings) as converter:
         target = str(csv_path).replace("'", "''")
         converter.execute(f"COPY (SELECT {column_list} FROM read_parquet(?)) TO '{target}' (FORMAT csv, HEADER true)",
                           [str(path)])
