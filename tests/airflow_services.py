@@ -184,11 +184,12 @@ class Deployment:
         assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done.stdout
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+        """Start a service; ``env`` adds to (or overrides) the services' environment for this one."""
         with (self.logs / f"{name}.log").open("wb") as log:
             self.services[name] = subprocess.Popen(
-                [str(BIN / "airflow"), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.logs)
+                [str(BIN / "airflow"), *args], env={**self.env, **(env or {})}, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.logs)
 
     def check_alive(self) -> None:
         for name, process in self.services.items():

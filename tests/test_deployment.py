@@ -7,7 +7,13 @@ the CeleryExecutor, and the real ``airflow api-server``, ``scheduler``, ``dag-pr
 steps of docker/airflow-init.sh run first (a Fernet key, ``airflow db migrate``, the warehouse_writer
 pool, the warehouse schema and roles as the pipeline's own login, the police files in the drop
 folder); then ``ingest_police`` is triggered through the REST API for 2019/20 Q4 and must succeed
-with every task run by the Celery worker.
+with every task run by a Celery worker.
+
+Two workers stand for two hosts: each has a working area of its own (``SAFER_COMMUNITIES_HOME``) and
+its own Celery queue, and a cluster policy sends the run's tasks to them in turn (pull on host A,
+validate on host B, load on host A, record_status on host B), so every hand-off crosses hosts. The
+landing, quarantine and validated files live on a real S3-API server on loopback (moto's server
+mode), as the compose file's MinIO: what one host lands or validates, the other reads.
 
 Needs PostgreSQL at 127.0.0.1:5432 (``SAFER_COMMUNITIES_TEST_PG``) and Redis at 127.0.0.1:6379
 (``SAFER_COMMUNITIES_TEST_REDIS``). Isolation from anything else on the machine: free ports chosen
@@ -18,9 +24,11 @@ started, including the task processes that leave their parent's process group.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
+import urllib.request
 import uuid
 from contextlib import closing
 
@@ -41,6 +49,18 @@ from tests.conftest import PG_SERVER, PROJECT, drop_police
 REDIS_SERVER = os.environ.get("SAFER_COMMUNITIES_TEST_REDIS", "redis://:@127.0.0.1:6379")
 DAG_ID = "ingest_police"
 TASK_IDS = {"plan", "check_availability", "pull", "validate", "load", "record_status"}
+HOST_OF = {"plan": "a", "check_availability": "b", "pull": "a", "validate": "b", "load": "a", "record_status": "b"}
+BUCKET = "safer-communities"
+# $AIRFLOW_HOME/config/airflow_local_settings.py: the cluster policy that sends each task to its host's queue
+ROUTING_POLICY = """
+import json, os
+
+ROUTES = json.loads(os.environ.get("SC_TEST_TASK_QUEUES", "{}"))
+
+
+def task_policy(task):
+    task.queue = ROUTES.get(task.task_id, task.queue)
+"""
 RUN_TIMEOUT = 180  # the triggered run finishes (seconds)
 
 
@@ -73,8 +93,32 @@ def compose_databases() -> dict[str, str]:
             airflow_services.pg_admin(f'DROP ROLE IF EXISTS "{names[f"{kind}_DB_USER"]}"')
 
 
+def s3_server(port: int):
+    """moto's S3-API server on loopback, with the pipeline's bucket."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    # moto keeps its buckets in the process, across servers: start from none
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
+    _s3(port).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    return server
+
+
+def _s3(port: int):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="sc-test",
+                        aws_secret_access_key="sc-test-secret", region_name="eu-west-2")
+
+
+def s3_keys(port: int) -> list[str]:
+    pages = _s3(port).get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
 def _forget_queue(broker_url: str, queue: str) -> None:
-    """Delete the broker keys of this test's own queue (kombu's binding), nothing else; never a flush."""
+    """Delete the broker keys of this test's own queues (kombu's bindings), nothing else; never a flush."""
     import redis
 
     with closing(redis.Redis.from_url(broker_url)) as client:
@@ -107,14 +151,24 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
     for month in ("2020-01", "2020-02", "2020-03"):
         drop_police(home, month)
 
-    api_port, log_port, health_port = free_ports(3)
+    api_port, log_port, health_port, s3_port, log_port_b = free_ports(5)
     redis_db = random.randint(1, 15)
     token = uuid.uuid4().hex[:12]
-    queue = f"sc-test-{token}"  # Celery queue of this test alone, so no other worker on the broker takes its tasks
+    queue = f"sc-test-{token}"  # Celery queues of this test alone, so no other worker on the broker takes its tasks
+    queues = {host: f"{queue}-{host}" for host in ("a", "b")}
 
     env = airflow_env(tmp_path / "airflow", make_url(metadata).database, api_port=api_port, log_port=log_port,
                       health_port=health_port, token=token)
+    (tmp_path / "airflow" / "config").mkdir()
+    (tmp_path / "airflow" / "config" / "airflow_local_settings.py").write_text(ROUTING_POLICY)
+    s3 = s3_server(s3_port)
     env.update({
+        # the compose file's object store: landing, quarantine and validated files on S3
+        "SAFER_COMMUNITIES_STORAGE": f"s3://{BUCKET}/pipeline",
+        "AIRFLOW_CONN_SAFER_COMMUNITIES_STORAGE": json.dumps({
+            "conn_type": "aws", "login": "sc-test", "password": "sc-test-secret",
+            "extra": {"endpoint_url": f"http://127.0.0.1:{s3_port}", "region_name": "eu-west-2"}}),
+        "SC_TEST_TASK_QUEUES": json.dumps({task: queues[host] for task, host in HOST_OF.items()}),
         # Airflow's metadata through its own login
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata.replace("+psycopg:", "+psycopg_async:"),
@@ -139,7 +193,11 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
         (stored,) = metadata_query(metadata, "SELECT is_encrypted, password FROM connection WHERE conn_id = %s",
                                    ("sc_test_fernet",))
         assert stored[0] is True and secret not in stored[1]
-        deployment.start("worker", "celery", "worker", "--celery-hostname", f"sc-test-{token}@%h")
+        for host, port in (("a", log_port), ("b", log_port_b)):  # two hosts: a working area and a queue each
+            deployment.start(f"worker-{host}", "celery", "worker", "--queues", queues[host],
+                             "--celery-hostname", f"sc-test-{token}-{host}@%h",
+                             env={"SAFER_COMMUNITIES_HOME": str(tmp_path / f"host-{host}"),
+                                  "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port)})
 
         with open_api(deployment, api_port, health_port) as api:
             phase("api-server and scheduler healthy")
@@ -189,11 +247,26 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
 
         tis = wait("the Celery results of the run's tasks", deployment, 30, celery_results, interval=0.2)
         assert {row[0] for row in tis} == TASK_IDS
-        worker_log = deployment.log("worker").splitlines()
+        worker_logs = {host: deployment.log(f"worker-{host}").splitlines() for host in queues}
         for task_id, state, ti_queue, celery_id, celery_status in tis:
-            assert (state, ti_queue, celery_status) == ("success", queue, "SUCCESS"), task_id
-            executed = [line for line in worker_log if f"[{celery_id}] Executing workload in Celery" in line]
+            host = HOST_OF[task_id]
+            assert (state, ti_queue, celery_status) == ("success", queues[host], "SUCCESS"), task_id
+            executed = [line for line in worker_logs[host] if f"[{celery_id}] Executing workload in Celery" in line]
             assert len(executed) == 1 and f"task_id='{task_id}'" in executed[0], (task_id, celery_id)
+
+        # The hand-offs went through the object store: host A landed the files there and kept none, host B
+        # validated from there (it has no landing area) and left the validated rows there for host A's load.
+        stored = s3_keys(s3_port)
+        for month in ("2020-01", "2020-02", "2020-03"):
+            assert any(key.startswith(f"pipeline/landing/police_street_crime/{month}/") for key in stored), month
+            assert {suffix for key in stored if key.startswith(f"pipeline/validated/police_street_crime/{month}/")
+                    for suffix in (".parquet", ".results.csv", ".quarantine.csv") if key.endswith(suffix)} == {
+                ".parquet", ".results.csv", ".quarantine.csv"}, month
+        assert not [p for host in queues for folder in ("landing", "validated")
+                    for p in (tmp_path / f"host-{host}" / folder).rglob("*") if p.is_file()]
+        landed = warehouse.query("SELECT landing_path FROM audit.pulled_file ORDER BY landing_path")
+        assert len(landed) == 3 and all(row["landing_path"].startswith(
+            f"s3://safer_communities_storage@{BUCKET}/pipeline/landing/") for row in landed)
 
         phase("checked")
     except BaseException:
@@ -203,6 +276,7 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
         try:
             deployment.stop()
         finally:
+            s3.stop()
             _forget_queue(env["AIRFLOW__CELERY__BROKER_URL"], queue)
             phase("stopped")
             print("deployment timeline:", ", ".join(deployment.phases))

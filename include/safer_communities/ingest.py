@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from safer_communities import availability, landing
+from safer_communities import availability, landing, storage
 from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract
 from safer_communities.periods import Month, Period, parse_any, periods_for
@@ -199,7 +199,7 @@ def pull(states: list[dict], *, as_of: date, last_try: bool = True) -> list[dict
         state.notices.extend(fetched.notices)
         landed = landing.land(part, state.source, state.span.slug, Path(fetched.original_name).suffix,
                               sheet=load_contract(source.contract).sheet)
-        state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, str(landed.path)
+        state.sha256, state.original_name, state.landing_path = landed.sha256, fetched.original_name, landed.location
         state.origin, state.file_bytes, state.file_rows = fetched.origin, landed.bytes, landed.rows
         state.delivered_on, state.pulled_at = as_of.isoformat(), _now().isoformat()
         if landed.already_landed:
@@ -251,23 +251,24 @@ def validate(states: list[dict], *, run_id: str) -> list[dict]:
     for state, source in _open_periods(result):
         contract = load_contract(source.contract)
         pseudonymise = pseudonymiser(date.fromisoformat(state.delivered_on)) if contract.has_person_refs else None
-        parsed = parse_extract(Path(state.landing_path), contract, name=state.original_name,
-                               pseudonymise=pseudonymise, scratch_folder=home() / "scratch")
-        try:
-            outcome = run_validation(parsed, contract, state.span)
-            state.rows_read = outcome.rows_read
-            state.rows_quarantined = len(outcome.quarantined)
-            state.rows_loaded = outcome.rows_accepted
-            state.warnings = [r.message for r in outcome.warnings]
-            state.results_path = str(_write_results(state, contract, outcome, run_id))
-            if not outcome.rejected:
-                state.load_batch_id = uuid.uuid4().hex
-                state.validated_path = str(_write_validated(state, contract, outcome, pseudonymise))
-        finally:
-            parsed.remove()
+        with storage.local_copy(state.landing_path) as landed:
+            parsed = parse_extract(landed, contract, name=state.original_name, pseudonymise=pseudonymise,
+                                   scratch_folder=home() / "scratch")
+            try:
+                outcome = run_validation(parsed, contract, state.span)
+                state.rows_read = outcome.rows_read
+                state.rows_quarantined = len(outcome.quarantined)
+                state.rows_loaded = outcome.rows_accepted
+                state.warnings = [r.message for r in outcome.warnings]
+                state.results_path = _write_results(state, contract, outcome, run_id)
+                if not outcome.rejected:
+                    state.load_batch_id = uuid.uuid4().hex
+                    state.validated_path = _write_validated(state, contract, outcome, pseudonymise)
+            finally:
+                parsed.remove()
         if outcome.rejected:
             kept = landing.quarantine_file(
-                Path(state.landing_path), state.source, state.span.slug, state.original_name, outcome.rejection
+                state.landing_path, state.source, state.span.slug, state.original_name, outcome.rejection
             )
             state.decide(Status("rejected", f"Rejected: {outcome.rejection}. The file is kept at {kept}"
                                             f"{_until_retention(source)}."))
@@ -288,38 +289,44 @@ QUARANTINE_COLUMNS = ["source", "period", "file_sha256", "run_id", "line", "rule
                       "quarantined_at"]
 
 
-def _validated_folder(state: PeriodState) -> Path:
-    folder = home() / "validated" / state.source / state.span.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _store_validated(state: PeriodState, name: str, write) -> str:
+    """Write a file of the validated area (``validated/<source>/<period>/<name>``) with ``write(local path)`` and
+    store it (``safer_communities.storage``); return its location."""
+    key = f"validated/{state.source}/{state.span.slug}/{name}"
+    local = Path(storage.location(key)) if storage.remote() is None else home() / "outbox" / key
+    local.parent.mkdir(parents=True, exist_ok=True)
+    write(local)
+    return storage.put(local, key, move=True)
 
 
-def _quarantine_path(results_path: Path) -> Path:
-    return results_path.with_name(results_path.name.replace(".results.csv", ".quarantine.csv"))
+def _beside(where: str, name: str) -> str:
+    """The location of the file ``name`` in the same folder as the file at ``where``."""
+    return f"{where.rsplit('/', 1)[0]}/{name}"
 
 
-def _write_results(state: PeriodState, contract: Contract, outcome, run_id: str) -> Path:
+def _write_results(state: PeriodState, contract: Contract, outcome, run_id: str) -> str:
     """Every rule's result and every quarantined row, as the CSVs :func:`_record_validation` loads into
-    ``audit.validation_result`` and ``audit.quarantine``; the results file's path is returned."""
+    ``audit.validation_result`` and ``audit.quarantine``; the results file's location is returned (the
+    quarantined rows' is beside it)."""
     now = _now()
-    path = _validated_folder(state) / f"{state.sha256}.results.csv"
-    write_rows(_quarantine_path(path), QUARANTINE_COLUMNS, (
+    _store_validated(state, f"{state.sha256}.quarantine.csv", lambda path: write_rows(path, QUARANTINE_COLUMNS, (
         (state.source, state.period, state.sha256, run_id, issue.line, issue.rule, issue.message, issue.raw, now)
-        for issue in outcome.quarantined))
-    return write_rows(path, RESULT_COLUMNS, (
+        for issue in outcome.quarantined)))
+    return _store_validated(state, f"{state.sha256}.results.csv", lambda path: write_rows(path, RESULT_COLUMNS, (
         (state.source, state.period, state.sha256, run_id, contract.suite_name, contract.version,
          r.rule, r.expectation, r.column, r.severity, r.scope, r.success, r.unexpected_count,
          json.dumps(r.unexpected_lines), r.observed, r.message, now)
-        for r in outcome.results))
+        for r in outcome.results)))
 
 
 def _record_validation(connection, state: PeriodState) -> None:
     """Replace what an earlier validation of the same bytes recorded with this one's (written by :func:`validate`)."""
     keys = {"source": state.source, "period": state.period, "sha256": state.sha256}
     run_sql_file(connection, AUDIT_SQL / "clear_validation.sql", keys)
-    results = Path(state.results_path)
-    bulk_copy(connection, "audit.validation_result", RESULT_COLUMNS, results)
-    bulk_copy(connection, "audit.quarantine", QUARANTINE_COLUMNS, _quarantine_path(results))
+    with storage.local_copy(state.results_path) as results:
+        bulk_copy(connection, "audit.validation_result", RESULT_COLUMNS, results)
+    with storage.local_copy(_beside(state.results_path, f"{state.sha256}.quarantine.csv")) as quarantined:
+        bulk_copy(connection, "audit.quarantine", QUARANTINE_COLUMNS, quarantined)
 
 
 def _record_rejection(warehouse: Warehouse, state: PeriodState) -> None:
@@ -337,24 +344,27 @@ def _staging_columns(contract: Contract) -> list[str]:
     return ["source", "period", "load_batch_id", "line", *contract.fields, *key_id]
 
 
-def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymise=None) -> Path:
+def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymise=None) -> str:
     """The accepted rows as a Parquet file in staging-table column order, written by the scratch database's
     engine and read by the warehouse's bulk loader; for a file with people, their pseudonyms' key id, and the
-    links from previous keys' pseudonyms in a file beside it."""
+    links from previous keys' pseudonyms in a file beside it. Returns the Parquet file's location."""
     from safer_communities.extract import literal, quoted
 
-    path = _validated_folder(state) / f"{state.sha256}.parquet"
     fields = ", ".join(f"{quoted(column.name)} AS {column.field}" for column in contract.columns)
     key_id = f", {literal(pseudonymise.key_id)} AS pseudonym_key_id" if pseudonymise is not None else ""
-    with outcome.parsed.connect() as connection:
-        connection.execute(
-            f"COPY (SELECT $source AS source, $period AS period, $load_batch_id AS load_batch_id, line, {fields}"
-            f"{key_id} FROM accepted) TO {literal(path)} (FORMAT parquet)",
-            {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id},
-        )
+
+    def write(path: Path) -> None:
+        with outcome.parsed.connect() as connection:
+            connection.execute(
+                f"COPY (SELECT $source AS source, $period AS period, $load_batch_id AS load_batch_id, line, {fields}"
+                f"{key_id} FROM accepted) TO {literal(path)} (FORMAT parquet)",
+                {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id},
+            )
+
     if pseudonymise is not None:
-        pseudonymise.write_links(path, state.source, state.period, state.load_batch_id)
-    return path
+        _store_validated(state, f"{state.sha256}.links.csv",
+                         lambda path: pseudonymise.write_links(path, state.source, state.period, state.load_batch_id))
+    return _store_validated(state, f"{state.sha256}.parquet", write)
 
 
 def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]:
@@ -390,16 +400,16 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
                 text(f"DELETE FROM staging.{contract.staging_table} WHERE source = :source AND period = :period"),
                 {"source": state.source, "period": state.period},
             )
-            bulk_copy(
-                connection, f"staging.{contract.staging_table}", _staging_columns(contract), Path(state.validated_path)
-            )
+            with storage.local_copy(state.validated_path) as validated:
+                bulk_copy(connection, f"staging.{contract.staging_table}", _staging_columns(contract), validated)
             # Fresh statistics, or PostgreSQL plans the core SQL for ~1 staging row (22 s instead of 1 s at 600k).
             connection.execute(text(f"ANALYZE staging.{contract.staging_table}"))
             run_sql_file(connection, SQL_DIR / "load" / f"{contract.name}.sql", params)
             if contract.has_person_refs:  # the links from previous keys' pseudonyms commit with the slice
                 from safer_communities.pseudonymise import load_links
 
-                load_links(connection, state.source, state.period, Path(state.validated_path))
+                with storage.local_copy(_beside(state.validated_path, f"{state.sha256}.links.csv")) as links:
+                    load_links(connection, state.source, state.period, links)
             bulk_copy_rows(
                 connection,
                 "audit.load_batch",

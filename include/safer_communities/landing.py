@@ -13,16 +13,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from safer_communities import storage
 from safer_communities.settings import home
 
 
 @dataclass(frozen=True)
 class LandedFile:
-    path: Path
+    location: str  # a local path, or an object-storage URL (safer_communities.storage)
     sha256: str
     bytes: int
     rows: int
@@ -44,26 +44,26 @@ def _digest(path: Path) -> tuple[str, int, int]:
 
 
 def land(fetched: Path, source: str, period: str, suffix: str, sheet: str | None = None) -> LandedFile:
-    """Move a freshly fetched file into the landing area.
+    """Move a freshly fetched file into the landing area (local, or object storage: ``safer_communities.storage``).
 
     ``rows`` counts the data rows: lines after the header for a text file; for a
     workbook (``.xlsx``), the non-empty rows after the header of ``sheet`` (default the first).
     """
     sha256, size, rows = _digest(fetched)
-    folder = home() / "landing" / source / period
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha256}{suffix}"
-    already_landed = target.exists()
-    if already_landed:
-        fetched.unlink()
-    else:
-        os.replace(fetched, target)
-        target.chmod(0o444)
-    if suffix.lower() == ".xlsx":  # counted on the landed file: openpyxl goes by the file's suffix
+    if suffix.lower() == ".xlsx":  # openpyxl goes by the file's suffix
         from safer_communities.extract import workbook_rows
 
-        rows = workbook_rows(target, sheet)
-    return LandedFile(target, sha256, size, rows, already_landed)
+        named = fetched.with_name(fetched.name + suffix)
+        os.replace(fetched, named)
+        fetched, rows = named, workbook_rows(named, sheet)
+    key = f"landing/{source}/{period}/{sha256}{suffix}"
+    already_landed = storage.exists(key)
+    if already_landed:
+        fetched.unlink()
+        where = storage.location(key)
+    else:
+        where = storage.put(fetched, key, move=True, read_only=True)
+    return LandedFile(where, sha256, size, rows, already_landed)
 
 
 def incoming(source: str, period: str) -> Path:
@@ -88,22 +88,23 @@ def _running(pid: int) -> bool:
     return True
 
 
-def quarantine_file(landed: Path, source: str, period: str, original_name: str, reason: str) -> Path:
-    """Keep a rejected file in quarantine with the reason beside it."""
-    folder = home() / "quarantine" / source / period
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{landed.stem}__{original_name}"
-    if not target.exists():
-        shutil.copyfile(landed, target)
-        target.chmod(0o444)
-    (folder / f"{landed.stem}.reason.txt").write_text(reason + "\n", encoding="utf-8")
-    return target
+def quarantine_file(landed: str, source: str, period: str, original_name: str, reason: str) -> str:
+    """Keep a rejected file in quarantine with the reason beside it; return the copy's location."""
+    folder = f"quarantine/{source}/{period}"
+    stem = Path(landed).name.split(".")[0]  # the sha256
+    key = f"{folder}/{stem}__{original_name}"
+    where = storage.location(key)
+    if not storage.exists(key):
+        with storage.local_copy(landed) as local:
+            where = storage.put(local, key, read_only=True)
+    storage.write_text(f"{folder}/{stem}.reason.txt", reason + "\n")
+    return where
 
 
-def copies(source: str, period: str, sha256: str) -> list[Path]:
-    """Every copy of a pulled file's bytes in the working area: the landed file and, if it was rejected, its
+def copies(source: str, period: str, sha256: str) -> list[str]:
+    """The location of every copy of a pulled file's bytes: the landed file and, if it was rejected, its
     quarantined copy and the note beside it. ``period`` is the period's slug, as in :func:`land`."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise ValueError(f"not a sha256: {sha256!r}")
-    folders = (home() / "landing" / source / period, home() / "quarantine" / source / period)
-    return sorted(path for folder in folders for path in folder.glob(f"{sha256}*") if path.is_file())
+    return sorted(where for folder in (f"landing/{source}/{period}", f"quarantine/{source}/{period}")
+                  for where in storage.matching(folder, f"{sha256}*"))

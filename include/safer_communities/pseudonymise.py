@@ -79,18 +79,13 @@ class Pseudonymiser:
             self.links.add((previous_id, _hmac(secret, text), self.key_id, pseudonym))
         return pseudonym
 
-    def write_links(self, validated: Path, source: str, period: str, load_batch_id: str) -> None:
-        """The links, beside the validated file, as a CSV in ``staging.pseudonym_link`` column order (a header
-        alone when there are none): a file, not XCom, takes them to the load."""
-        with links_path(validated).open("w", newline="", encoding="utf-8") as handle:
+    def write_links(self, path: Path, source: str, period: str, load_batch_id: str) -> None:
+        """The links as a CSV in ``staging.pseudonym_link`` column order (a header alone when there are none),
+        written beside the validated rows: a file, not XCom, takes them to the load."""
+        with Path(path).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(LINK_COLUMNS)
             writer.writerows((source, period, load_batch_id, *link) for link in sorted(self.links))
-
-
-def links_path(validated: Path) -> Path:
-    """Where the links of a validated file are written: beside it."""
-    return validated.with_suffix(".links.csv")
 
 
 def _key_id(given: Any, key: str, which: str) -> str:
@@ -157,8 +152,8 @@ def pseudonymiser(as_of: date, conn_id: str = PSEUDONYMISATION_CONN_ID) -> Pseud
     return Pseudonymiser(key, key_id, _accepted_previous(extra, key, key_id, as_of, conn_id))
 
 
-def load_links(connection: Connection, source: str, period: str, validated: Path) -> None:
-    """Replace the slice's links in staging (from beside its validated file) and carry them into
+def load_links(connection: Connection, source: str, period: str, links: Path) -> None:
+    """Replace the slice's links in staging (from the file written beside its validated rows) and carry them into
     ``core.pseudonym_link``, in the caller's transaction: the slice's own, so links and rows commit together."""
     from sqlalchemy import text
 
@@ -166,5 +161,5 @@ def load_links(connection: Connection, source: str, period: str, validated: Path
 
     connection.execute(text("DELETE FROM staging.pseudonym_link WHERE source = :source AND period = :period"),
                        {"source": source, "period": period})
-    bulk_copy(connection, "staging.pseudonym_link", LINK_COLUMNS, links_path(validated))
+    bulk_copy(connection, "staging.pseudonym_link", LINK_COLUMNS, links)
     run_sql_file(connection, SQL_DIR / "load" / "pseudonym_link.sql", {"source": source, "period": period})

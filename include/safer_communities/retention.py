@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from safer_communities import landing
+from safer_communities import landing, storage
 from safer_communities.periods import parse_any
 from safer_communities.registry import DeleteRawFiles, default_registry
 from safer_communities.settings import SQL_DIR
@@ -59,8 +59,9 @@ def delete_raw_files(warehouse: Warehouse, *, as_of: date, run_id: str) -> list[
         if file["source"] not in days:
             continue
         paths = landing.copies(file["source"], parse_any(file["period"]).slug, file["sha256"])
-        # A copy counts as pulled from the moment it landed (its inode's change time), before the audit knows.
-        landed = [datetime.fromtimestamp(path.stat().st_ctime, UTC).replace(tzinfo=None) for path in paths]
+        # A copy counts as pulled from the moment it landed (its inode's change time, or the object's last
+        # modification), before the audit knows.
+        landed = [storage.landed_at(path) for path in paths]
         last_use = max(when for when in (file["last_pulled_at"], file["last_loaded_at"], *landed) if when)
         due = last_use.date() + timedelta(days=days[file["source"]])
         if not paths or as_of < due:
@@ -72,12 +73,12 @@ def delete_raw_files(warehouse: Warehouse, *, as_of: date, run_id: str) -> list[
             try:
                 with warehouse.begin() as connection:  # the record commits only if the file is gone
                     bulk_copy_rows(connection, "audit.raw_file_deletion", COLUMNS,
-                                   [(file["source"], file["period"], file["sha256"], str(path), reason, as_of,
+                                   [(file["source"], file["period"], file["sha256"], path, reason, as_of,
                                      datetime.now(UTC).replace(tzinfo=None), run_id)])
-                    path.unlink()
+                    storage.delete(path)
             except FileNotFoundError:  # deleted meanwhile by another run, which recorded it
                 continue
-            deleted.append(Deletion(file["source"], file["period"], file["sha256"], str(path), reason))
+            deleted.append(Deletion(file["source"], file["period"], file["sha256"], path, reason))
     return deleted
 
 
