@@ -55,8 +55,8 @@ test: install system-deps  ## the whole test suite (DuckDB and a real PostgreSQL
 lint: install  ## ruff
 	$(BIN)/ruff check dags plugins include tests bench
 
-bench: install  ## benchmark pull -> validate -> load on DuckDB and PostgreSQL against COPY / read_csv
-	$(BIN)/python bench/run.py
+bench: install  ## benchmark pull -> validate -> load against COPY / read_csv; ARGS="--forces 8 --rows 100000": national
+	$(BIN)/python bench/run.py $(ARGS)
 
 airflow-ui: airflow-db  ## Airflow UI at http://localhost:8080 (api-server, scheduler, dag-processor, triggerer)
 	bash scripts/airflow-ui.sh

@@ -14,7 +14,8 @@
    memory is not in any figure: only the Python process that drives it.
 3. Print the figures and write them to bench/out/results.json.
 
-Options: --rows N, --seed N, --runs N (pipeline runs per engine), --engines duckdb,postgres.
+Options: --rows N, --seed N, --runs N (pipeline runs per engine), --engines duckdb,postgres; --forces N
+[--parallelism P] runs N forces of --rows rows each through the real scheduler instead (bench/national.py).
 """
 
 from __future__ import annotations
@@ -473,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20200101)
     parser.add_argument("--runs", type=int, default=2, help="pipeline runs per engine (the 2nd is a re-run)")
     parser.add_argument("--engines", default="duckdb,postgres")
+    parser.add_argument("--forces", type=int, help="national scale: this many forces of --rows rows each, one "
+                        "ingestion DAG per force, through the real scheduler (bench/national.py)")
+    parser.add_argument("--parallelism", type=int, default=2, help="with --forces: the LocalExecutor's task slots")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -481,6 +485,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` drops the database
+    if args.forces:
+        sys.path.insert(0, str(BENCH))
+        from national import run_national
+
+        return run_national(args.forces, args.rows, args.seed, args.parallelism)
     began = time.perf_counter()
     sys.path.insert(0, str(BENCH))
     from generate import generate
