@@ -335,7 +335,6 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
     column_rules = [rule for rule in contract.rules if not rule.is_table_rule]
     rejections: list[str] = []
     quarantine: dict[int, list[tuple[str, str]]] = {}
-    dropped: list[str] = []  # conditions of the rows quarantined
     withheld: dict[str, list[str]] = {}  # column -> conditions of the rows whose value in it is not loaded
 
     for stage, table in ((table_rules, "file_columns"), (column_rules, "parsed")):
@@ -370,7 +369,6 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                     elif rule.severity == "critical":
                         for line, values in shown.items():
                             quarantine.setdefault(line, []).append((rule.id, values))
-                        dropped.append(failing(rule, period))
                     elif holds_people and rule.scope == "row" and evaluated:
                         # The row loads, but not the value: in a file that holds people it is not known to be safe.
                         for column in (rule.column, rule.other_column):
@@ -398,14 +396,17 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                 values = "; ".join(value for _, value in broken)
                 quarantined.append(RowIssue(line, rules, values, raw.get(line, "")))
         quarantined.sort(key=lambda issue: issue.line)
-        # The rows to load, chosen with set-based SQL: every condition is evaluated on the values as parsed.
+        # The rows to load: the parsed rows but the quarantined lines (found by the rules' conditions above), with
+        # the values withheld emptied (their conditions evaluated on the values as parsed).
+        connection.execute("CREATE OR REPLACE TABLE quarantined_line AS SELECT UNNEST(?::BIGINT[]) AS line",
+                           [sorted(quarantine)])
         columns = [d[0] for d in connection.execute("SELECT * FROM parsed LIMIT 0").description if d[0] != "line"]
         selected = ", ".join(
             f"CASE WHEN {' OR '.join(withheld[name])} THEN NULL ELSE {quoted(name)} END AS {quoted(name)}"
             if name in withheld else quoted(name)
             for name in columns
         )
-        keep = "false" if rejections else " AND ".join(f"NOT {condition}" for condition in dropped) or "true"
+        keep = "false" if rejections else "line NOT IN (SELECT line FROM quarantined_line)"
         connection.execute(f"CREATE OR REPLACE VIEW accepted AS SELECT line{', ' if selected else ''}{selected} "
                            f"FROM parsed WHERE {keep}")
         rows_accepted = connection.execute("SELECT count(*) FROM parsed").fetchone()[0] - len(quarantine)
