@@ -1,18 +1,19 @@
 """Reading an extract into the engine: each file is parsed into a scratch DuckDB database of its own.
 
-The scratch database holds the table ``parsed``: the file's line number (the header is line 1) and its
-columns, typed as the contract says, and the view ``file_columns`` (the same without the line number) that
-the header rules look at. Validation (``safer_communities.validation``) runs the contract's Great
-Expectations suite on it and routes rows with set-based SQL; the accepted rows leave it as a Parquet file
-for the load. Nothing of the file is held as Python objects: a parse uses DuckDB's memory, capped at
-``SCRATCH_MEMORY`` (DuckDB spills beyond it), whatever the file's size.
+The scratch database (:class:`Scratch`, in memory) holds the table ``parsed``: the file's line number (the
+header is line 1) and its columns, typed as the contract says, and the view ``file_columns`` (the same
+without the line number) that the header rules look at. Validation (``safer_communities.validation``) runs
+the contract's Great Expectations suite on it and routes rows with set-based SQL; the accepted rows leave it
+as a Parquet file for the load. Nothing of the file is held as Python objects: a parse uses DuckDB's memory,
+capped at ``SCRATCH_MEMORY`` (DuckDB spills beyond it), whatever the file's size.
 
 CSV files are read by DuckDB's ``read_csv`` with the dialect fixed (comma, double quote; nothing sniffed),
 every value read as text and rows that cannot be read kept aside (``store_rejects``: invalid UTF-8, too many
 or too few fields). DuckDB numbers records, not lines; when every record is one line (no line break inside
 quotes, no blank line before the end) the two agree, and that is checked on every file. A file where they do
 not, and a workbook (``.xlsx``), is read in Python a batch at a time into the same table: slower, never wrong.
-SQL then casts the typed columns; a value that is not of its column's type is a row problem naming its line.
+The contract's types are cast in the statement that reads the rows; a value that is not of its column's type
+is a row problem naming its line.
 
 Person references are pseudonymised in the statement that reads them (a Python function registered with
 DuckDB), so no raw reference is written to the scratch database or held beyond one batch.
