@@ -28,7 +28,6 @@ import json
 import os
 import random
 import subprocess
-import urllib.request
 import uuid
 from contextlib import closing
 
@@ -45,12 +44,12 @@ from tests.airflow_services import (
     wait_parsed,
 )
 from tests.conftest import PG_SERVER, PROJECT, drop_police
+from tests.object_store import STORED, s3_keys, s3_server, storage_env
 
 REDIS_SERVER = os.environ.get("SAFER_COMMUNITIES_TEST_REDIS", "redis://:@127.0.0.1:6379")
 DAG_ID = "ingest_police"
 TASK_IDS = {"plan", "check_availability", "pull", "validate", "load", "record_status"}
 HOST_OF = {"plan": "a", "check_availability": "b", "pull": "a", "validate": "b", "load": "a", "record_status": "b"}
-BUCKET = "safer-communities"
 # $AIRFLOW_HOME/config/airflow_local_settings.py: the cluster policy that sends each task to its host's queue
 ROUTING_POLICY = """
 import json, os
@@ -91,30 +90,6 @@ def compose_databases() -> dict[str, str]:
         for kind in ("AIRFLOW", "WAREHOUSE"):
             airflow_services.pg_admin(f'DROP DATABASE IF EXISTS "{names[f"{kind}_DB_NAME"]}" WITH (FORCE)')
             airflow_services.pg_admin(f'DROP ROLE IF EXISTS "{names[f"{kind}_DB_USER"]}"')
-
-
-def s3_server(port: int):
-    """moto's S3-API server on loopback, with the pipeline's bucket."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    # moto keeps its buckets in the process, across servers: start from none
-    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
-    _s3(port).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
-    return server
-
-
-def _s3(port: int):
-    import boto3
-
-    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="sc-test",
-                        aws_secret_access_key="sc-test-secret", region_name="eu-west-2")
-
-
-def s3_keys(port: int) -> list[str]:
-    pages = _s3(port).get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
-    return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
 def _forget_queue(broker_url: str, queue: str) -> None:
@@ -164,10 +139,7 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
     s3 = s3_server(s3_port)
     env.update({
         # the compose file's object store: landing, quarantine and validated files on S3
-        "SAFER_COMMUNITIES_STORAGE": f"s3://{BUCKET}/pipeline",
-        "AIRFLOW_CONN_SAFER_COMMUNITIES_STORAGE": json.dumps({
-            "conn_type": "aws", "login": "sc-test", "password": "sc-test-secret",
-            "extra": {"endpoint_url": f"http://127.0.0.1:{s3_port}", "region_name": "eu-west-2"}}),
+        **storage_env(s3_port),
         "SC_TEST_TASK_QUEUES": json.dumps({task: queues[host] for task, host in HOST_OF.items()}),
         # Airflow's metadata through its own login
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
@@ -266,7 +238,7 @@ def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis
                     for p in (tmp_path / f"host-{host}" / folder).rglob("*") if p.is_file()]
         landed = warehouse.query("SELECT landing_path FROM audit.pulled_file ORDER BY landing_path")
         assert len(landed) == 3 and all(row["landing_path"].startswith(
-            f"s3://safer_communities_storage@{BUCKET}/pipeline/landing/") for row in landed)
+            f"{STORED}/landing/") for row in landed)
 
         phase("checked")
     except BaseException:

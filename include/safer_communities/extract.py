@@ -420,8 +420,7 @@ def _type(connection, contract: Contract, columns: list[str], source: str, param
         checks.append(f"CASE WHEN {value} IS NOT NULL AND {expressions[name]} IS NULL THEN {literal(name)} END")
     selected = "".join(f", {expression} AS {quoted(name)}" for name, expression in expressions.items())
     if checks:  # the columns a row fails, and its values as read (only on such a row)
-        values = ", ".join(f"{value}" if name in columns else "NULL" for name, value in
-                           ((name, f"NULLIF({quoted(name)}, '')") for name in order))
+        values = ", ".join(f"NULLIF({quoted(name)}, '')" if name in columns else "NULL" for name in order)
         selected += (f", list_filter([{', '.join(checks)}], lambda name: name IS NOT NULL) AS \"~failed\""
                      f", CASE WHEN len(\"~failed\") > 0 THEN [{values}] END AS \"~values\"")
     connection.execute(f"CREATE TABLE parsed AS SELECT line{selected} FROM {source}", list(parameters))

@@ -23,13 +23,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from safer_communities.settings import home
 
 STORAGE_ENV = "SAFER_COMMUNITIES_STORAGE"
 STORAGE_CONN_ID = "safer_communities_storage"
-_attached: list = []  # the S3 file system, once attached in this process
 
 
 def remote() -> str | None:
@@ -41,10 +41,10 @@ def is_remote(location: str) -> bool:
     return "://" in location
 
 
+@cache
 def _attach() -> None:
-    """Give Airflow's object store the S3 file system of the connection ``safer_communities_storage`` (once)."""
-    if _attached:
-        return
+    """Give Airflow's object store the S3 file system of the connection ``safer_communities_storage``, once a
+    process (a missing connection raises, and is looked up again on the next call)."""
     import s3fs
     from airflow.sdk.io.store import attach
 
@@ -59,7 +59,6 @@ def _attach() -> None:
                            endpoint_url=extra.get("endpoint_url"),
                            client_kwargs={"region_name": extra["region_name"]} if extra.get("region_name") else {})
     attach("s3", conn_id=STORAGE_CONN_ID, fs=fs)
-    _attached.append(fs)
 
 
 def _path(location: str):
