@@ -7,11 +7,15 @@ WHERE source = :source AND month_start = :period_start;
 
 INSERT INTO core.fact_police_crime
     (source, month_start, lsoa_code, district_code, crime_type, incidents, load_batch_id)
-SELECT s.source, CAST(:period_start AS DATE), s.lsoa_code, l.district_code, s.crime_type, COUNT(*), s.load_batch_id
-FROM staging.police_street AS s
-JOIN core.dim_lsoa AS l ON l.lsoa_code = s.lsoa_code
-WHERE s.source = :source AND s.period = :period
-GROUP BY s.source, s.lsoa_code, l.district_code, s.crime_type, s.load_batch_id;
+SELECT s.source, CAST(:period_start AS DATE), s.lsoa_code, l.district_code, s.crime_type, s.incidents, s.load_batch_id
+FROM (
+    -- counted first, then placed: the join is on a few thousand counts, not on every row
+    SELECT source, lsoa_code, crime_type, load_batch_id, COUNT(*) AS incidents
+    FROM staging.police_street
+    WHERE source = :source AND period = :period AND lsoa_code IS NOT NULL
+    GROUP BY source, lsoa_code, crime_type, load_batch_id
+) AS s
+JOIN core.dim_lsoa AS l ON l.lsoa_code = s.lsoa_code;
 
 DELETE FROM core.fact_police_crime_unallocated
 WHERE source = :source AND month_start = :period_start;
@@ -24,9 +28,13 @@ SELECT
     CASE WHEN s.lsoa_code IS NULL THEN 'no_location' ELSE 'outside_force_area' END,
     s.lsoa_code,
     s.crime_type,
-    COUNT(*),
+    s.incidents,
     s.load_batch_id
-FROM staging.police_street AS s
+FROM (
+    SELECT source, lsoa_code, crime_type, load_batch_id, COUNT(*) AS incidents
+    FROM staging.police_street
+    WHERE source = :source AND period = :period
+    GROUP BY source, lsoa_code, crime_type, load_batch_id
+) AS s
 LEFT JOIN core.dim_lsoa AS l ON l.lsoa_code = s.lsoa_code
-WHERE s.source = :source AND s.period = :period AND l.lsoa_code IS NULL
-GROUP BY s.source, s.lsoa_code, s.crime_type, s.load_batch_id;
+WHERE l.lsoa_code IS NULL;
