@@ -124,7 +124,8 @@ class Warehouse:
         self.read_only = read_only
         options = {}
         if url.startswith("duckdb:"):
-            options = {"connect_args": {"read_only": True} if read_only else {"config": {"memory_limit": DUCKDB_MEMORY}}}
+            writes = {"config": {"memory_limit": DUCKDB_MEMORY}}
+            options = {"connect_args": {"read_only": True} if read_only else writes}
         self.engine: Engine = create_engine(url, **options)
 
     @classmethod
