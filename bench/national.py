@@ -55,6 +55,7 @@ def _declare(forces: int) -> tuple[Path, Path, list[str]]:
     for number in range(1, forces + 1):
         source = json.loads(json.dumps(template))
         source["description"] = f"Force {number:02d}: generated street-level crime (benchmark)."
+        source["title"] = f"Police recorded crime, force {number:02d} (benchmark)"
         source["parameters"] = {"force": f"force-{number:02d}"}
         sources[f"police_force_{number:02d}"] = source
     registry = OUT / "registry"  # the project's sources (the indicator catalogue names them) and the forces

@@ -136,6 +136,7 @@ class DeleteRawFiles(Strict):
 
 class Source(Strict):
     name: str
+    title: str = Field(min_length=1)  # the plain name a board paper uses
     description: str
     owner: str = Field(min_length=1)
     family: str
