@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from safer_communities import disclosure, statistics
 from safer_communities.availability import STATUSES
-from safer_communities.indicators import Catalogue, Indicator, display, on_track
+from safer_communities.indicators import Catalogue, Indicator, display, on_track, value_range
 from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
 
@@ -56,6 +56,11 @@ JUDGED_ON_PREVIOUS = ("reduce_by_percent", "beat_previous_cohort")  # targets se
 PER = {"rate_per_1000": 1000, "rate_per_10000_females": 10000}
 BASE_YEAR = 2014  # the mid-year of Area.population and Area.females (core.dim_area's *_mid2014)
 OBSERVATIONS_SQL = SQL_DIR / "mart" / "observations.sql"
+AREAS_SQL = ("SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
+             "WHERE in_county ORDER BY area_type, area_name")
+POPULATION_SQL = "SELECT area_code, year, persons, females FROM core.area_population"
+# The mart tables a quarter's computation replaces (with COLUMNS, MONTHLY_COLUMNS and SUMMARY_COLUMNS).
+MART_TABLES = ("mart.dashboard_quarterly", "mart.dashboard_monthly", "mart.dashboard_summary")
 COLUMNS = (
     "quarter_label", "quarter_start", "priority_id", "priority_name", "indicator_id", "indicator_name", "sort_order",
     "area_code", "area_name", "area_type", "unit", "polarity", "status", "status_reason", "value", "value_display",
@@ -391,7 +396,7 @@ def target_text(indicator: Indicator, quarter: Quarter) -> tuple[str, str]:
     if target.kind == "reduce_by_percent":
         return target.kind, f"year to date {target.percent:g}% below last year's"
     if target.kind == "within_range":
-        return target.kind, f"year to date within {target.low:g}-{target.high:g}"
+        return target.kind, f"year to date within {value_range(target.low, target.high, indicator.unit)}"
     if target.kind == "beat_previous_cohort":
         return target.kind, "better than the previous cohort"
     return target.kind, "no target: monitored only"
@@ -582,7 +587,8 @@ def _row(quarter: Quarter, priority, indicator: Indicator, order: int, area: Are
 
     kind, text = target_text(indicator, quarter)
     target = indicator.targets.get(financial_year_label(quarter.fy_start))
-    judged = on_track(target, indicator.polarity, ytd_value, previous, available=ytd_state.status == "available")
+    judged = on_track(target, indicator.polarity, ytd_value, previous, available=ytd_state.status == "available",
+                      unit=indicator.unit)
     reason = judged.reason
     if ytd_state.status == "incomplete":
         reason = f"data incomplete: {ytd_state.reason}"
@@ -774,11 +780,8 @@ def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], lis
         observations = query(connection, OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
         # each status with the file it is about: the publication's manifest is of the same state as the figures
         statuses = query(connection, SQL_DIR / "audit" / "source_files.sql")
-        area_rows = query(
-            connection,
-            "SELECT area_code, area_name, area_type, population_mid2014, females_mid2014 FROM core.dim_area "
-            "WHERE in_county ORDER BY area_type, area_name")
-        estimates = query(connection, "SELECT area_code, year, persons, females FROM core.area_population")
+        area_rows = query(connection, AREAS_SQL)
+        estimates = query(connection, POPULATION_SQL)
     by_year: dict[str, dict[int, tuple[int | None, int | None]]] = {}
     for e in estimates:  # the county's are the sums of its districts' (sql/load/reference.sql)
         by_year.setdefault(e["area_code"], {})[int(e["year"])] = (e["persons"], e["females"])
@@ -816,9 +819,8 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
         with warehouse.begin() as connection:
             from sqlalchemy import text
 
-            for table, columns, table_rows in (("mart.dashboard_quarterly", COLUMNS, rows),
-                                               ("mart.dashboard_monthly", MONTHLY_COLUMNS, monthly),
-                                               ("mart.dashboard_summary", SUMMARY_COLUMNS, summary)):
+            for table, columns, table_rows in zip(MART_TABLES, (COLUMNS, MONTHLY_COLUMNS, SUMMARY_COLUMNS),
+                                                  (rows, monthly, summary), strict=True):
                 connection.execute(text(f"DELETE FROM {table} WHERE quarter_label = :quarter"),
                                    {"quarter": str(quarter)})
                 bulk_copy_rows(connection, table, list(columns), ([row[c] for c in columns] for row in table_rows))

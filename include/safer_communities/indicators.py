@@ -172,17 +172,18 @@ class OnTrack:
 
 
 def on_track(target: Target | None, polarity: Polarity, value: float | None, previous: float | None,
-             available: bool) -> OnTrack:
-    """Judge a year-to-date ``value`` against its target (``previous``: last year's, or the last cohort's)."""
+             available: bool, unit: str = "count") -> OnTrack:
+    """Judge a year-to-date ``value`` against its target (``previous``: last year's, or the last cohort's);
+    ``unit`` is the figure's, for the reason's range."""
     if not available or value is None:
         return OnTrack("grey", None, "data not available")
     if target is None or target.kind == "none":
         return OnTrack("grey", None, "no target: monitored only")
     if target.kind == "within_range":
         if target.low <= value <= target.high:
-            return OnTrack("green", None, f"within {target.low:g}-{target.high:g}")
+            return OnTrack("green", None, f"within {value_range(target.low, target.high, unit)}")
         bound = target.low if value < target.low else target.high
-        return _missed(abs(value - bound), bound, f"outside {target.low:g}-{target.high:g}", None)
+        return _missed(abs(value - bound), bound, f"outside {value_range(target.low, target.high, unit)}", None)
     if previous is None:
         return OnTrack("grey", None, "no previous value to set the target from")
     if target.kind == "reduce_by_percent":
@@ -208,6 +209,17 @@ def display(value: float | None, unit: str, missing: str = "n/a") -> str:
     if unit == "percent":
         return f"{value:.1f}%"
     return f"{value:.2f}"
+
+
+UNIT_AFTER = {"count": "", "percent": "%", "rate_per_1000": " per 1,000 residents",
+              "rate_per_10000_females": " per 10,000 females"}  # what follows a figure in a sentence
+
+
+def value_range(low: float, high: float, unit: str) -> str:
+    """A range in its unit: 28%–40%, 2–3 per 1,000 residents."""
+    if unit == "percent":
+        return f"{low:g}%–{high:g}%"
+    return f"{low:g}–{high:g}{UNIT_AFTER[unit]}"
 
 
 def _figure(value: float) -> str:
