@@ -30,6 +30,8 @@ def test_police_is_declared_with_the_niche_outage():
     ("mutate", "message"),
     [
         (lambda s: s.pop("owner"), "owner: Field required"),
+        (lambda s: s.pop("title"), "title: Field required"),
+        (lambda s: s.update(title=""), "title: String should have at least 1 character"),
         (lambda s: s.update(cadence="weekly"), "cadence"),
         (lambda s: s.update(colour="blue"), "colour: Extra inputs are not permitted"),
         (lambda s: s["transport"].update(location="{drop_dir}/{county}.csv"), "uses {county}"),
