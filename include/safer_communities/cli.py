@@ -9,6 +9,8 @@
     show QUARTER         print a quarter's dashboard (county) and summary from the mart
     report QUARTER [--out DIR] [--pdf]  write the quarter's board report (HTML, and PDF) and print its path
     quality SOURCE PERIOD [--out DIR]   write the data-quality page of a source's period and print its path
+    explain QUARTER INDICATOR AREA      print the chain behind one dashboard cell: the published figure, how it
+                         is computed, its source periods, their files, validation, quarantine and loads
     readiness QUARTER ... [--as-of DATE]  is each quarter's dashboard complete by its reporting date? print, record
     retention [--as-of DATE]  delete the raw files holding people that their source's retention rule says are due
 """
@@ -150,6 +152,19 @@ def quality(source: str, period: str, out: str | None) -> None:
     except (LookupError, PeriodError, RegistryError) as error:
         sys.exit(str(error))
     print(path)
+
+
+def explain(quarter: str, indicator: str, area: str) -> None:
+    """Print the chain behind one published dashboard cell (``safer_communities.explain``)."""
+    from safer_communities import explain as cell
+    from safer_communities.periods import PeriodError
+
+    try:
+        with _warehouse(read_only=True) as warehouse:
+            chain = cell.explain(warehouse, quarter, indicator, area)
+    except (LookupError, PeriodError) as error:
+        sys.exit(str(error))
+    print(cell.text(chain))
 
 
 def readiness(periods: list[str], as_of: date) -> None:
@@ -358,6 +373,12 @@ def main(argv: list[str] | None = None) -> None:
                                                "'2019/20 Q4' or a financial year '2015/16'")
     quality_parser.add_argument("--out", help="folder for <period>.html (default: $SAFER_COMMUNITIES_HOME/quality/"
                                               "<source>/)")
+    explain_parser = commands.add_parser("explain", help="print the chain behind one dashboard cell: figure, "
+                                                         "computation, source periods, files, validation, loads")
+    explain_parser.add_argument("quarter", help="a financial-year quarter like '2015/16 Q1'")
+    explain_parser.add_argument("indicator", help="an indicator id of include/config/indicators.yaml, e.g. "
+                                                  "marac_repeat_rate")
+    explain_parser.add_argument("area", help="an area code (E07000129) or name (Leicestershire, charnwood)")
     readiness_parser = commands.add_parser("readiness", help="is each quarter's dashboard complete by its "
                                                               "reporting date? print and record it")
     readiness_parser.add_argument("periods", nargs="+",
@@ -392,6 +413,8 @@ def _dispatch(args: argparse.Namespace) -> None:
         report(args.quarter, args.out, args.as_of, args.pdf)
     elif args.command == "quality":
         quality(args.source, args.period, args.out)
+    elif args.command == "explain":
+        explain(args.quarter, args.indicator, args.area)
     elif args.command == "readiness":
         readiness(args.periods, args.as_of or date.today())
     elif args.command == "retention":

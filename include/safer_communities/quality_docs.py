@@ -21,6 +21,8 @@ from safer_communities.periods import parse_any
 from safer_communities.settings import SQL_DIR, home
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from safer_communities.warehouse import Warehouse
 
 SQL = SQL_DIR / "audit" / "quality_page.sql"
@@ -49,26 +51,50 @@ def read(warehouse: Warehouse, source: str, period: str) -> dict[str, list[dict[
     Raises ``RegistryError`` for a source the registry does not declare, ``PeriodError`` for text that is
     no period and ``LookupError`` for a period no run has decided for the source.
     """
-    from safer_communities.registry import get_source
-    from safer_communities.warehouse import query, statements
+    with warehouse.engine.connect() as connection:
+        return read_rows(connection, source, period)
 
-    get_source(source)
-    label = str(parse_any(period))
+
+def _queries() -> dict[str, str]:
+    """The page's statements by name, in :data:`QUERIES` order."""
+    from safer_communities.warehouse import statements
+
     found = statements(SQL)
     if len(found) != len(QUERIES):
         raise RuntimeError(f"{SQL} has {len(found)} statements; expected {len(QUERIES)}: {QUERIES}")
+    return dict(zip(QUERIES, found, strict=True))
+
+
+def _run(connection: Connection, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    from safer_communities.warehouse import query
+
+    return query(connection, statement, {key: value for key, value in params.items() if f":{key}" in statement})
+
+
+def read_rows(connection: Connection, source: str, period: str) -> dict[str, list[dict[str, Any]]]:
+    """:func:`read` on an open connection (a snapshot the caller reads other things in too)."""
+    from safer_communities.registry import get_source
+
+    get_source(source)
+    label = str(parse_any(period))
     rows: dict[str, list[dict[str, Any]]] = {}
     params: dict[str, Any] = {"source": source, "period": label, "sha256": None, "shown": QUARANTINE_SHOWN}
-    with warehouse.engine.connect() as connection:
-        for name, statement in zip(QUERIES, found, strict=True):
-            used = {key: value for key, value in params.items() if f":{key}" in statement}
-            rows[name] = query(connection, statement, used)
-            if name == "status":
-                if not rows[name]:
-                    raise LookupError(f"no status recorded for {source} {label}: no run has decided it yet "
-                                      f"(safer-communities status {label!r} lists what has been)")
-                params["sha256"] = rows[name][0]["file_sha256"]
+    for name, statement in _queries().items():
+        rows[name] = _run(connection, statement, params)
+        if name == "status":
+            if not rows[name]:
+                raise LookupError(f"no status recorded for {source} {label}: no run has decided it yet "
+                                  f"(safer-communities status {label!r} lists what has been)")
+            params["sha256"] = rows[name][0]["file_sha256"]
     return rows
+
+
+def file_rows(connection: Connection, source: str, period: str, sha256: str) -> dict[str, list[dict[str, Any]]]:
+    """The ``rules`` and ``quarantine`` rows of any one file of the period (:func:`read` gives those of the file
+    the status is about)."""
+    params = {"source": source, "period": str(parse_any(period)), "sha256": sha256, "shown": QUARANTINE_SHOWN}
+    return {name: _run(connection, statement, params) for name, statement in _queries().items()
+            if name in ("rules", "quarantine")}
 
 
 def _when(value: datetime | None) -> str:

@@ -38,7 +38,7 @@ from safer_communities.settings import CONFIG_DIR, SQL_DIR
 
 if TYPE_CHECKING:
     from safer_communities.alerts import Alert
-    from safer_communities.indicators import Catalogue
+    from safer_communities.indicators import Catalogue, Indicator
     from safer_communities.registry import Source
     from safer_communities.warehouse import Warehouse
 
@@ -161,12 +161,17 @@ class Readiness:
         return f"Dashboard {self.quarter} as at {self.as_of}: {self.state} ({self.reason})"
 
 
-def needed_periods(quarter: Quarter, catalogue: Catalogue, sources: dict[str, Source]) -> list[tuple[str, str]]:
-    """The (source, period) pairs the quarter's dashboard needs: each indicator's value months, in each of its
+def indicator_periods(indicator: Indicator, quarter: Quarter, sources: dict[str, Source]) -> list[tuple[str, str]]:
+    """The (source, period) pairs one indicator's value for the quarter covers: its value months, in each of its
     sources' own periods (a month, a quarter or a financial year); deduplicated, sorted."""
     return sorted({(name, source_period(sources[name].cadence, month))
-                   for indicator in catalogue.indicators for month in value_months(indicator, quarter)
-                   for name in indicator.sources})
+                   for month in value_months(indicator, quarter) for name in indicator.sources})
+
+
+def needed_periods(quarter: Quarter, catalogue: Catalogue, sources: dict[str, Source]) -> list[tuple[str, str]]:
+    """The (source, period) pairs the quarter's dashboard needs: every indicator's (:func:`indicator_periods`)."""
+    return sorted({pair for indicator in catalogue.indicators
+                   for pair in indicator_periods(indicator, quarter, sources)})
 
 
 def judge(source: Source, period: str, status_row: dict | None, due_day: date) -> SourcePeriod:
