@@ -27,6 +27,7 @@ class Loaded:
     requests: list[str] = field(default_factory=list)
     screenshot: bytes = b""
     values: dict[str, object] = field(default_factory=dict)
+    shots: dict[str, bytes] = field(default_factory=dict)  # pictures of single elements, by name
 
 
 class _Pipe:
@@ -69,8 +70,11 @@ class _Pipe:
             self.events.append(self.receive(deadline))
 
 
-def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: dict[str, str] | None = None) -> Loaded:
-    """Load ``path`` in headless Chromium; collect problems, a full-page screenshot and JavaScript values."""
+def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: dict[str, str] | None = None,
+              mobile: bool = False, clips: dict[str, str] | None = None) -> Loaded:
+    """Load ``path`` in headless Chromium; collect problems, a full-page screenshot, JavaScript values and a picture
+    of the first element each CSS selector of ``clips`` finds. ``mobile``: as a phone's browser (the page's
+    viewport settings apply)."""
     read_browser, write_test = os.pipe()  # test -> browser (its fd 3)
     read_test, write_browser = os.pipe()  # browser -> test (its fd 4)
     # Chromium's helper processes may still write to the profile as it goes: its own process group is killed
@@ -90,7 +94,7 @@ def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: di
             for domain in ("Page", "Runtime", "Network", "Log"):
                 pipe.send(f"{domain}.enable", session)
             pipe.send("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
-                      deviceScaleFactor=1, mobile=False)
+                      deviceScaleFactor=1, mobile=mobile)
             pipe.send("Page.navigate", session, url=path.resolve().as_uri())
             pipe.wait_for("Page.loadEventFired")
             loaded = Loaded()
@@ -99,6 +103,13 @@ def open_page(path: Path, width: int = 1280, height: int = 1600, expressions: di
                 loaded.values[name] = result["result"].get("value")
             shot = pipe.send("Page.captureScreenshot", session, format="png", captureBeyondViewport=True)
             loaded.screenshot = base64.b64decode(shot["data"])
+            for name, selector in (clips or {}).items():
+                box = pipe.send("Runtime.evaluate", session, returnByValue=True, expression=(
+                    f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect(); "
+                    "return {x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height, scale: 1}; })()"
+                ))["result"]["value"]
+                shot = pipe.send("Page.captureScreenshot", session, format="png", clip=box, captureBeyondViewport=True)
+                loaded.shots[name] = base64.b64decode(shot["data"])
             for event in pipe.events:
                 method, params = event.get("method"), event.get("params", {})
                 if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):

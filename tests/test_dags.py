@@ -196,7 +196,7 @@ def test_dag_test_run_for_a_quarter_on_duckdb(dag_warehouse, home, dagbag):
     county = next(r for r in rows if r["area_code"] == "E10000018")
     assert county["status"] == "incomplete" and county["value"] > 0  # March 2020 fails a completeness check
     assert list(emitted(dashboard_run.run_id, "dashboard_quarterly")) == ["2019/20 Q4"]
-    # and its last task wrote the quarter's board report, dated the run's date, and its PDF
+    # and its last task wrote the quarter's board report, its data as at the run's date, and its PDF
     page = home / "var" / "reports" / "2019-20-Q4" / "latest" / "report.html"
     assert f"{dashboard_run.run_after:%-d %B %Y}" in page.read_text(encoding="utf-8")
     assert dashboard_run.run_id in page.read_text(encoding="utf-8")

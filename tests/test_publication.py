@@ -185,11 +185,13 @@ def test_a_data_change_publishes_version_2_with_its_change_log_the_same_data_non
     page = report.write(warehouse, QUARTER, as_of=AS_OF + timedelta(days=2))
     assert page == reports / "v2" / "report.html" and report.report_path(QUARTER).resolve() == page
     html = page.read_text(encoding="utf-8")
-    assert "Version 2, published 28 November 2026; changes since version 1: " in html
-    assert "source periods with a new file or status: police_street_crime 2020-01" in html
+    assert "Version 2, published 28 November 2026, replacing version 1" in html
+    about = html[html.index('id="about"'):]  # the details, with the run's, at the end of the paper
+    assert "Version 2, published 28 November 2026; changes since version 1: " in about
+    assert "source periods with a new file or status: police_street_crime 2020-01" in about
     report_changes = (reports / "v2" / "CHANGES.md").read_text(encoding="utf-8")
     assert report_changes[report_changes.index("Changes since"):] == changes[changes.index("Changes since"):]
-    assert "Version 1, published 26 November 2026</dd>" in (reports / "v1" / "report.html").read_text(
+    assert "Version 1, published 26 November 2026</span>" in (reports / "v1" / "report.html").read_text(
         encoding="utf-8")
 
 

@@ -3,39 +3,52 @@
 It reads only ``mart.dashboard_published`` (the dashboard with small numbers hidden),
 ``mart.dashboard_monthly_published`` (the six-month series behind the trend charts),
 ``mart.dashboard_summary`` (the counts behind the Overall Performance Summary) and
-``audit.source_glance`` (the data-availability page, and the dashboard's readiness by its
-reporting date, ``safer_communities.readiness``); never the staging or core layers.
-:func:`context` is pure: it turns those rows into the sentences, sections and tables the
-template (``templates/report.html.j2``, Jinja2 with autoescape) lays out. The page has
-inline CSS, no scripts and no external resources. The RAG status and the trend each have
-a symbol as well as a colour, so the page reads in greyscale.
+``audit.source_glance`` (the data-availability table, and the dashboard's readiness by its
+reporting date, ``safer_communities.readiness``); never the staging or core layers. The
+officer's commentary for the quarter (``safer_communities.commentary``) is merged in its place.
 
-Unavailable data is never shown as a number or as on track: its value is ``n/a`` with a
-footnote giving the reason, and its status is grey whatever the row says.
+It is a board paper: dated by the quarter's reporting date (the board meeting), in plain words
+(sources by their titles in the registry, reasons without file paths, figures with their units and
+bases), with the method and the run details in "About this report" at the end. :func:`context` is
+pure: it turns those rows into the sentences, sections and tables the template
+(``templates/report.html.j2``, Jinja2 with autoescape) lays out. The page has inline CSS, no scripts
+and no external resources; it prints on A4 with page numbers and reads on a phone. The RAG status and
+the trend each have a symbol as well as a colour, so the page reads in greyscale.
+
+Unavailable data is never shown as a number or as on track: its value is ``n/a`` with the reason,
+and its status is grey whatever the row says.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_communities import commentary as officer
 from safer_communities.availability import STATUS_WORDS
-from safer_communities.indicators import display
-from safer_communities.periods import Quarter
+from safer_communities.indicators import UNIT_AFTER, display
+from safer_communities.periods import Month, Quarter, financial_year_label
 from safer_communities.settings import PACKAGE_DIR, home
 
 if TYPE_CHECKING:
+    from safer_communities.commentary import Commentary
+    from safer_communities.indicators import Catalogue
     from safer_communities.readiness import Readiness
+    from safer_communities.registry import Source
     from safer_communities.warehouse import Warehouse
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEMPLATE = "report.html.j2"
 WITH_DATA = ("available", "incomplete")
 COUNTY_TYPE = "county"
+RATES_AND_SHARES = ("percent", "rate_per_1000", "rate_per_10000_females")  # comparable between areas
 
-# RAG: a colour class, a symbol distinct in shape (legible in greyscale) and words.
+# RAG: a colour class, a symbol distinct in shape (legible in greyscale) and words. These four symbols mean
+# only this, everywhere on the page; the comparison charts say "higher", "similar" ... in words.
 RAG = {
     "green": ("\u25cf", "on track"),  # ● black circle
     "amber": ("\u25b2", "missed by no more than 5% of the target"),  # ▲
@@ -48,22 +61,29 @@ TREND = {
     "increasing": ("\u2197", "increasing (significant; no judgement for this indicator)"),  # ↗
     "decreasing": ("\u2198", "decreasing (significant; no judgement for this indicator)"),  # ↘
     "no significant change": ("\u2192", "no significant change"),  # →
-    "cannot be calculated": ("\u2013", "cannot be calculated (see the trend basis)"),  # –
+    "cannot be calculated": ("\u2013", "cannot be calculated (too few months with data)"),  # –
 }
+SIGNIFICANT_TRENDS = ("improving", "worsening", "increasing", "decreasing")
+TREND_WORDS = {"improving": "improving", "worsening": "worsening", "increasing": "rising", "decreasing": "falling"}
 SECONDARY = "withheld so that a small number elsewhere cannot be worked out"  # what "[c]" means
+UNIT_WORDS = {"count": "number", "percent": "%", "rate_per_1000": "rate per 1,000 residents",
+              "rate_per_10000_females": "rate per 10,000 females"}
 
 
 def hidden_because(row: dict) -> str:
-    """Why a withheld figure is not shown: 'fewer than 5 people' ("<5", the threshold the mart used), or withheld
-    to protect a small number elsewhere ("[c]")."""
+    """Why a withheld figure is not shown: it concerns fewer than 5 people ("<5", the threshold the mart used),
+    or it is withheld to protect a small number elsewhere ("[c]")."""
     if row["suppression"] == "primary":
-        return f"fewer than {row['value_display'].removeprefix('<')} people"
+        return f"it concerns fewer than {row['value_display'].removeprefix('<')} people"
     return SECONDARY
 
 
 def suppression_legend(threshold: int) -> dict[str, str]:
     """What "<5" (the catalogue's threshold) and "[c]" mean, for the page's legend."""
-    return {f"<{threshold}": f"fewer than {threshold} people: hidden to protect individuals", "[c]": SECONDARY}
+    return {f"<{threshold}": f"the figure concerns fewer than {threshold} people: hidden to protect them",
+            "[c]": SECONDARY}
+
+
 ATTRIBUTION = [
     "Police recorded crime and anti-social behaviour: data.police.uk (Leicestershire Police). Contains public "
     "sector information licensed under the Open Government Licence v3.0.",
@@ -75,6 +95,11 @@ ATTRIBUTION = [
 
 def _quarter(quarter: Quarter | str) -> Quarter:
     return quarter if isinstance(quarter, Quarter) else Quarter.parse(str(quarter))
+
+
+def quarter_title(quarter: Quarter) -> str:
+    """'2015/16 Quarter 1', as a board paper names it."""
+    return f"{financial_year_label(quarter.fy_start)} Quarter {quarter.number}"
 
 
 # ---------------------------------------------------------------------------- reading
@@ -103,19 +128,52 @@ def read(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], list
 
 def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[str, Any]) -> list[dict]:
     """Every registered source's periods within the quarter, as ``safer-communities status QUARTER`` lists
-    them (``availability.glance_for``), each with the link to its data-quality page once a run decided it."""
+    them (``availability.glance_for``), each with its title, its reason in plain words and the link to its
+    data-quality page once a run decided it."""
     from safer_communities.availability import glance_for
     from safer_communities.periods import parse_any
 
     rows = glance_for([str(_quarter(quarter))], glance, sources)
     for row in rows:
+        row["title"] = sources[row["source"]].title
+        row["plain_reason"] = "" if row["status"] == "available" else plain_reason(row["status"], row["reason"])
         # the data-quality page, relative to reports/<quarter>/<version>/ (write() puts it at quality/<source>/)
         row["quality_href"] = (None if row["status"] == "not ingested"
                                else f"../../../quality/{row['source']}/{parse_any(row['period']).slug}.html")
     return rows
 
 
-# ---------------------------------------------------------------------------- sentences
+# ---------------------------------------------------------------------------- plain words
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_MONTH = re.compile(r"\b(\d{4})-(\d{2})\b")
+_TECHNICAL = re.compile(r" ?\([^()]*(?:/|\\|drop folder|https?:|sha256)[^()]*\)")  # a path or address in brackets
+
+
+def _day_words(match: re.Match) -> str:
+    day = date(int(match[1]), int(match[2]), int(match[3]))
+    return f"{day.day} {day:%B %Y}"
+
+
+def plain_reason(status: str, reason: str | None) -> str:
+    """A recorded reason in a board paper's words: dates written out, no file paths or addresses, a rejected
+    file's validation detail left to the data-quality page."""
+    if status == "rejected":
+        return "The file received did not pass its checks; the data-quality page says which."
+    if status == "not ingested":
+        return "Not loaded yet."
+    text = _TECHNICAL.sub("", reason or "")
+    text = _ISO_DAY.sub(_day_words, text)
+    text = _ISO_MONTH.sub(lambda m: f"{Month(int(m[1]), int(m[2])).start:%B %Y}", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def why_no_data(row: dict) -> str:
+    """'Not yet due: expected by 12 February 2017.', from a row without data (its status and reason)."""
+    words, reason = STATUS_WORDS.get(row["status"], row["status"]), plain_reason(row["status"], row["status_reason"])
+    if reason.lower().startswith(words.lower()):
+        return reason
+    return f"{words[0].upper()}{words[1:]}: {reason}"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -136,20 +194,52 @@ def _is_cohort(row: dict) -> bool:
     return row["trend_basis"].startswith("annual cohort")
 
 
+def figure(row: dict) -> str:
+    """A published figure with its unit and base: '28.5% (35 of 123)', '3.65 per 10,000 females (123 in the
+    quarter)', '621'; 'n/a'; a hidden figure says it is hidden and why, never '<5' as if a value."""
+    if not has_data(row):
+        return "n/a"
+    if row["suppressed"]:
+        return f"hidden ({hidden_because(row)})"
+    shown = row["value_display"] + (UNIT_AFTER[row["unit"]] if row["unit"] != "percent" else "")
+    if row["numerator"] is None:
+        return shown
+    if row["unit"] == "percent" and row["denominator"]:
+        return f"{shown} ({row['numerator']:,.0f} of {row['denominator']:,.0f})"
+    if row["unit"] != "count":
+        return f"{shown} ({row['numerator']:,.0f} in the {'year' if _is_cohort(row) else 'quarter'})"
+    return shown
+
+
+def _in_unit(value: float, unit: str) -> str:
+    return display(value, unit) + (UNIT_AFTER[unit] if unit != "percent" else "")
+
+
 def comparison_phrase(row: dict) -> str | None:
     """'against 39.0% for the previous cohort' / 'against 67 in the same quarter last year' (published only)."""
     if not has_data(row) or row["value"] is None or row["last_year_value"] is None:
         return None
-    before = display(row["last_year_value"], row["unit"])
+    before = _in_unit(row["last_year_value"], row["unit"])
     return f"against {before} for the previous cohort" if _is_cohort(row) else \
         f"against {before} in the same quarter last year"
 
 
-def direction(row: dict) -> str | None:
-    """'improved' / 'worsened' by polarity, 'increased' / 'decreased' without a judgement, on the change on
-    last year; None without a comparison or without a change."""
-    if row["status"] != "available" or row["value"] is None or row["change"] is None or row["change"] == 0:
+def significant_change(row: dict) -> bool | None:
+    """Whether the change on last year is beyond chance: last year's figure lies outside this year's 95%
+    interval (the test the district comparisons use against the county). None when it cannot be said."""
+    if not has_data(row) or None in (row["value"], row["last_year_value"], row["interval_lower"],
+                                     row["interval_upper"]):
         return None
+    return not row["interval_lower"] <= row["last_year_value"] <= row["interval_upper"]
+
+
+def direction(row: dict) -> str | None:
+    """'improved' / 'worsened' by polarity, 'increased' / 'decreased' without a judgement, for a significant
+    change on last year; 'little change' for one that is not; None without a comparison."""
+    if row["status"] != "available" or row["value"] is None or row["change"] is None:
+        return None
+    if not significant_change(row) or row["change"] == 0:
+        return "little change"
     up = row["change"] > 0
     if row["polarity"] == "high":
         return "improved" if up else "worsened"
@@ -159,46 +249,71 @@ def direction(row: dict) -> str | None:
 
 
 def indicator_sentence(row: dict) -> str:
-    """E.g. 'Reduction in offending by the IOM cohort: 56.4%, against 39.0% for the previous cohort: on track.'"""
+    """E.g. 'Reduction in offending by the IOM cohort: 56.4% (476 of 844), against 39.0% for the previous
+    cohort: on track.'"""
     name = row["indicator_name"]
     if not has_data(row):
-        return f"{name}: n/a, {STATUS_WORDS.get(row['status'], row['status'])} (the reason is given above)."
-    if row["suppressed"]:
-        figure = f"{row['value_display']} (hidden: {hidden_because(row)})"
-    else:
-        figure = row["value_display"]
-        compared = comparison_phrase(row)
-        if compared:
-            figure += f", {compared}"
+        return f"{name}: n/a. {why_no_data(row)}"
+    shown = figure(row)
+    compared = None if row["suppressed"] else comparison_phrase(row)
+    if compared:
+        change = direction(row)
+        shown += f", {compared}" + (f" ({change})" if change else "")
     rag = rag_of(row)
     if row["status"] == "incomplete":  # the reason says which check failed, or which look-back is not loaded
-        judgement = f"not judged, {row['on_track_reason'].rstrip('.')}"
+        why = re.sub(r"^(data incomplete: )?(Incomplete: )?", "", plain_reason("incomplete", row["on_track_reason"]))
+        judgement = f"not judged, the data is incomplete: {why.rstrip('.')}"
     elif rag == "green":
-        judgement = "on track"
+        judgement = f"on track (target: {row['target_text']})"
     elif rag == "amber":
-        judgement = "amber, just missing the target"
+        judgement = f"amber, just missing the target ({row['target_text']})"
     elif rag == "red":
-        judgement = "red, not on track"
+        judgement = f"red, not on track (target: {row['target_text']})"
     elif row["target_kind"] == "none":
         judgement = "monitored, no target"
     else:
         judgement = f"not judged ({row['on_track_reason']})"
-    return f"{name}: {figure}: {judgement}."
+    return f"{name}: {shown}: {judgement}."
+
+
+def _unavailable(county: list[dict], catalogue: Catalogue, sources: dict[str, Source]) -> list[dict]:
+    """The indicators without data, grouped by their sources' titles and the plain reason."""
+    by_id = {indicator.id: indicator for indicator in catalogue.indicators}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for row in county:
+        if has_data(row):
+            continue
+        indicator = by_id.get(row["indicator_id"])
+        titles = ", ".join(sources[name].title for name in indicator.sources) if indicator else ""
+        groups.setdefault((titles, why_no_data(row)), []).append(row["indicator_name"])
+    return [{"sources": titles, "reason": why, "indicators": names} for (titles, why), names in groups.items()]
 
 
 def summary_sentences(overall: dict, county: list[dict], quarter: Quarter) -> dict[str, Any]:
-    """The Overall Performance Summary, from the summary row 'all' and the county's published rows."""
+    """The Overall Performance Summary, from the summary row 'all' and the county's published rows: significant
+    changes first (six-month trends, monitored indicators too, then changes on last year), then the targets,
+    then what data there is."""
     total, with_data = overall["indicators"], overall["with_data"]
     judged = overall["on_track"] + overall["amber"] + overall["red"]
     sentences = []
-    if with_data == total:
-        sentences.append(f"Performance information is available for all {total} indicators for {quarter}.")
-    elif 2 * with_data < total:
-        sentences.append(f"Little performance information is currently available for {quarter}: "
-                         f"{with_data} of {total} indicators have data.")
-    else:
-        sentences.append(f"Performance information is available for {with_data} of {total} indicators "
-                         f"for {quarter}.")
+    trending = [row for row in county if has_data(row) and row["trend"] in SIGNIFICANT_TRENDS]
+    for row in trending:
+        monitored = " (monitored: no target)" if row["target_kind"] == "none" else ""
+        sentences.append(f"{row['indicator_name']} {'is' if not row['indicator_name'].endswith('s') else 'are'} "
+                         f"{TREND_WORDS[row['trend']]} significantly over the last six months{monitored}: "
+                         f"{figure(row)} this quarter.")
+    changed = [row for row in county if direction(row) in ("improved", "worsened", "increased", "decreased")]
+    for row in changed:
+        sentences.append(f"Compared with last year, {row['indicator_name']} {direction(row)} significantly: "
+                         f"{figure(row)}, {comparison_phrase(row)}.")
+    steady = [row for row in county if direction(row) == "little change"]
+    if steady:
+        sentences.append("Little change on last year (within the range chance alone would give): "
+                         + "; ".join(f"{row['indicator_name']} ({figure(row)}, {comparison_phrase(row)})"
+                                     for row in steady) + ".")
+    if not trending and not changed:
+        sentences.append("No indicator with data shows a significant change, over the last six months or "
+                         "on last year.")
     if judged == 0:
         sentences.append("None of the indicators with data can be judged against a target this quarter.")
     else:
@@ -211,117 +326,132 @@ def summary_sentences(overall: dict, county: list[dict], quarter: Quarter) -> di
         else:
             share = "none of the indicators is on track"
         sentences.append(f"Where performance information is available, {share} "
-                         f"({overall['on_track']} of {judged} with a target).")
-    sentences.append(f"Of the {_plural(with_data, 'indicator')} with data, {overall['on_track']} "
-                     f"{'is' if overall['on_track'] == 1 else 'are'} on track, {overall['amber']} amber, "
-                     f"{overall['red']} red and {overall['no_target']} monitored without a target.")
-    improved = [row for row in county if direction(row) == "improved"]
-    worsened = [row for row in county if direction(row) == "worsened"]
-    improving = [row for row in county if row["trend"] == "improving"]
-    worsening = [row for row in county if row["trend"] == "worsening"]
-    for word, found in (("improved", improved), ("worsened", worsened)):
-        if found:
-            sentences.append(
-                f"Compared with last year, {_plural(len(found), 'indicator')} {word}: "
-                + "; ".join(f"{row['indicator_name']} ({row['value_display']}, {comparison_phrase(row)})"
-                            for row in found) + ".")
-    if improving or worsening:
-        parts = []
-        if improving:
-            parts.append(f"improving: {', '.join(row['indicator_name'] for row in improving)}")
-        if worsening:
-            parts.append(f"worsening: {', '.join(row['indicator_name'] for row in worsening)}")
-        sentences.append(f"Over the last six months, {overall['improving']} improving and {overall['worsening']} "
-                         f"worsening significantly ({'; '.join(parts)}).")
+                         f"({overall['on_track']} of {judged} with a target: {overall['on_track']} on track, "
+                         f"{overall['amber']} amber, {overall['red']} red).")
+    if with_data == total:
+        sentences.append(f"Performance information is available for all {total} indicators.")
+    elif 2 * with_data < total:
+        sentences.append(f"Little performance information is currently available for {quarter_title(quarter)}: "
+                         f"{with_data} of {total} indicators have data.")
     else:
-        sentences.append("No indicator shows a significant improvement or worsening over the last six months.")
-    reasons = [reason for reason in (overall["unavailable_reasons"] or "").split(" | ") if reason]
-    missing = (f"{_plural(overall['not_available'], 'indicator')} "
-               f"{'is' if overall['not_available'] == 1 else 'are'} not available, for these reasons:"
-               if overall["not_available"] else None)
-    return {"sentences": sentences, "missing": missing, "reasons": reasons}
+        sentences.append(f"Performance information is available for {with_data} of {total} indicators.")
+    return {"sentences": sentences}
 
 
 # ---------------------------------------------------------------------------- the page
 
 
-def _cell(row: dict, notes: dict[str, int]) -> dict:
+def _cell(row: dict, notes: dict[str, int], links: dict[tuple[str, str], str]) -> dict:
     rag = rag_of(row)
     note = None
     if not has_data(row):
-        note = notes.setdefault(f"{row['status']}: {row['status_reason']}", len(notes) + 1)
-    return {"display": row["value_display"] if has_data(row) else "n/a", "rag": rag, "symbol": RAG[rag][0],
+        note = notes.setdefault(why_no_data(row), len(notes) + 1)
+    shown = row["value_display"] if has_data(row) else "n/a"
+    if row["suppression"] == "primary" and row["unit"] != "count":
+        shown += " people"  # "<5" in a column of percentages or rates would read as a value
+    return {"display": shown, "rag": rag, "symbol": RAG[rag][0],
             "rag_text": RAG[rag][1], "status": row["status"], "note": note, "area": row["area_name"],
-            "suppression": row["suppression"]}
+            "suppression": row["suppression"], "href": links.get((row["indicator_id"], row["area_code"]))}
 
 
 # ---------------------------------------------------------------------------- charts (inline SVG)
 
-COMPARISON_SHAPE = {"better": "●", "worse": "■", "similar": "○", "higher": "▲", "lower": "▼"}
+
+def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round axis ticks covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value < high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def _tick(value: float, unit: str) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}%" if unit == "percent" else text
+
+
+def _svg(width: float, height: float, title: str, description: str, ident: str, body: list[str],
+         font_size: int = 12) -> str:
+    """An inline SVG with its title and description (read by screen readers), scaling down on a narrow screen."""
+    return (f'<svg class="chart" role="img" aria-labelledby="{ident}-title {ident}-desc" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" font-family="Arial, Helvetica, sans-serif" '
+            f'font-size="{font_size}"><title id="{ident}-title">{html_escape(title)}</title>'
+            f'<desc id="{ident}-desc">{html_escape(description)}</desc>{"".join(body)}</svg>')
 
 
 def comparison_chart(indicator_rows: list[dict]) -> dict[str, Any] | None:
-    """The district comparison chart of one indicator: each district's value with its 95% interval, and the
-    county's value as a line (the Fingertips picture). Inline SVG, drawn here; None when nothing to draw.
+    """The district comparison chart of a rate or a percentage: each district's value with its 95% interval
+    and the county's value as a line, all in the same measure (the Fingertips picture). A count is not drawn
+    against the county (the county's count is the districts' sum): None, as when nothing can be drawn.
 
-    Only published figures: a hidden district is listed as hidden, not drawn.
+    Only published figures: a hidden district is named with the reason, not drawn.
     """
     county = next((r for r in indicator_rows if r["area_type"] == COUNTY_TYPE), None)
     districts = [r for r in indicator_rows if r["area_type"] != COUNTY_TYPE]
     drawn = [r for r in districts if r["value"] is not None and r["interval_lower"] is not None and has_data(r)]
-    if county is None or county["value"] is None or not drawn:
+    if county is None or county["value"] is None or not drawn or county["unit"] not in RATES_AND_SHARES:
         return None
-    low = min([county["value"], *(r["interval_lower"] for r in drawn)])
-    high = max([county["value"], *(r["interval_upper"] for r in drawn)])
-    span = (high - low) or 1.0
-    low, high = low - 0.05 * span, high + 0.05 * span
-    label_width, plot_width, row_height, top = 190, 420, 22, 24
-    width, height = label_width + plot_width + 90, top + row_height * len(districts) + 26
+    unit = county["unit"]
+    ticks = nice_ticks(min([county["value"], *(r["interval_lower"] for r in drawn)]),
+                       max([county["value"], *(r["interval_upper"] for r in drawn)]))
+    low, high = ticks[0], ticks[-1]
+    label_width, plot_width, row_height, top = 180, 380, 19, 26
+    width, height = label_width + plot_width + 120, top + row_height * len(drawn) + 30
 
     def x(value: float) -> float:
         return round(label_width + (value - low) / (high - low) * plot_width, 1)
 
-    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="Arial, Helvetica, sans-serif" font-size="12">',
-             f'<line x1="{x(county["value"])}" y1="{top - 8}" x2="{x(county["value"])}" y2="{height - 20}" '
-             f'stroke="#111" stroke-dasharray="4 3"/>',
-             f'<text x="{x(county["value"])}" y="{top - 12}" text-anchor="middle">'
-             f'{html_escape(county["area_name"])} {html_escape(county["value_display"])}</text>']
-    for number, row in enumerate(districts):
+    body = []
+    for tick in ticks:
+        body.append(f'<line x1="{x(tick)}" y1="{top - 6}" x2="{x(tick)}" y2="{height - 24}" stroke="#ddd"/>'
+                    f'<text x="{x(tick)}" y="{height - 8}" text-anchor="middle" fill="#444">{_tick(tick, unit)}</text>')
+    body.append(f'<line class="county-line" data-value="{county["value"]}" x1="{x(county["value"])}" y1="{top - 8}" '
+                f'x2="{x(county["value"])}" y2="{height - 24}" stroke="#111" stroke-dasharray="4 3"/>'
+                f'<text x="{x(county["value"])}" y="{top - 12}" text-anchor="middle">'
+                f'{html_escape(county["area_name"])} {html_escape(county["value_display"])}</text>')
+    for number, row in enumerate(drawn):
         y = top + number * row_height + row_height / 2
-        name = html_escape(row["area_name"])
-        parts.append(f'<text x="{label_width - 8}" y="{y + 4}" text-anchor="end">{name}</text>')
-        if row in drawn:
-            shape = COMPARISON_SHAPE.get(row["comparison"] or "", "○")
-            parts.append(f'<line x1="{x(row["interval_lower"])}" y1="{y}" x2="{x(row["interval_upper"])}" y2="{y}" '
-                         f'stroke="#444" stroke-width="2"/>')
-            parts.append(f'<text x="{x(row["value"])}" y="{y + 4}" text-anchor="middle" font-size="13">{shape}</text>')
-            parts.append(f'<text x="{label_width + plot_width + 8}" y="{y + 4}">'
-                         f'{html_escape(row["value_display"])} {html_escape(row["comparison"] or "")}</text>')
-        else:
-            why = f" (hidden: {hidden_because(row)})" if row["suppressed"] else ""
-            parts.append(f'<text x="{label_width + 4}" y="{y + 4}" fill="#555">{html_escape(row["value_display"])}'
-                         f'{html_escape(why)}</text>')
-    axis_y = height - 8
-    parts.append(f'<text x="{label_width}" y="{axis_y}" fill="#555">{_axis(low, county["unit"])}</text>')
-    parts.append(f'<text x="{label_width + plot_width}" y="{axis_y}" text-anchor="end" fill="#555">'
-                 f'{_axis(high, county["unit"])}</text>')
-    parts.append("</svg>")
-    return {"name": county["indicator_name"], "svg": "".join(parts),
-            "basis": drawn[0]["comparison_basis"] or "95% interval",
-            "caption": (f"{county['indicator_name']}: each district's value with its 95% interval; the dashed line "
-                        f"is {county['area_name']} ({county['value_display']}). "
-                        "● better, ■ worse, ○ similar, ▲ higher, ▼ lower than the county.")}
-
-
-UNIT_WORDS = {"count": "number", "percent": "%", "rate_per_1000": "rate per 1,000 residents",
-              "rate_per_10000_females": "rate per 10,000 females"}
+        body.append(f'<text x="{label_width - 8}" y="{y + 4}" text-anchor="end">{html_escape(row["area_name"])}</text>'
+                    f'<line x1="{x(row["interval_lower"])}" y1="{y}" x2="{x(row["interval_upper"])}" y2="{y}" '
+                    f'stroke="#444" stroke-width="2"/>'
+                    f'<circle class="district" data-area="{html_escape(row["area_name"])}" data-value="{row["value"]}" '
+                    f'cx="{x(row["value"])}" cy="{y}" r="4" fill="#111"/>'
+                    f'<text x="{label_width + plot_width + 8}" y="{y + 4}">{html_escape(row["value_display"])} '
+                    f'{html_escape(row["comparison"] or "")}</text>')
+    hidden = [r for r in districts if r not in drawn]
+    words = UNIT_WORDS[unit]
+    name = county["indicator_name"]
+    caption = (f"{name} ({words}): each district's value, with the range it would fall in 19 times out of 20 by "
+               f"chance (its 95% interval); the dashed line is {county['area_name']} ({county['value_display']}). "
+               "A district is higher or lower than the county only where its range does not reach the line; "
+               "otherwise similar.")
+    if hidden:
+        caption += " Not drawn: " + "; ".join(
+            f"{r['area_name']} ({hidden_because(r) if r['suppressed'] else 'no data'})" for r in hidden) + "."
+    description = "; ".join(f"{r['area_name']} {r['value_display']} ({r['comparison'] or 'not compared'})"
+                            for r in drawn)
+    svg = _svg(width, height, f"{name}: districts compared with {county['area_name']}",
+               f"{county['area_name']} {county['value_display']}; {description}.", f"cmp-{county['indicator_id']}",
+               body)
+    return {"name": name, "id": county["indicator_id"], "unit": unit, "county_value": county["value"], "svg": svg,
+            "caption": caption, "hidden": [r["area_name"] for r in hidden]}
 
 
 def trend_chart(series: list[dict], county_row: dict) -> dict[str, Any] | None:
-    """The six-month trend chart of one indicator: the county's monthly values as a thick line and each
-    district's as a thin one named at its last month; a month without data is a grey band, never a 0.
-    Inline SVG, drawn here; None when no month of the series has a published value.
+    """The six-month trend of one indicator as small multiples: the county's panel first, then one panel per
+    district, each line in black on the same months. Rates and percentages share one scale and each district's
+    panel shows the county's line in grey for reference; for a count the county has its own scale (it is the
+    districts' sum). A month without data is a grey band, never a 0. None when no month has a published value.
 
     Only published figures: a hidden month is not drawn (the line breaks) and is named in the caption.
     """
@@ -329,88 +459,127 @@ def trend_chart(series: list[dict], county_row: dict) -> dict[str, Any] | None:
     drawn = [row for row in series if row["value"] is not None and has_data(row)]
     if not drawn:
         return None
+    unit = county_row["unit"]
     areas = list(dict.fromkeys(row["area_name"] for row in series))
     cells = {(row["area_name"], row["month_start"]): row for row in series}
     county = next(row["area_name"] for row in series if row["area_type"] == COUNTY_TYPE)
-    high = max(row["value"] for row in drawn) * 1.1 or 1.0
-    left, plot_width, label_width, top, plot_height = 64, 480, 150, 10, 120
-    width, height = left + plot_width + label_width, top + plot_height + 34
-    step = plot_width / len(months)
+    areas = [county, *(area for area in areas if area != county)]
+    shared = unit in RATES_AND_SHARES
 
-    def x(index: int) -> float:
-        return round(left + step * (index + 0.5), 1)
+    def top_of(names: list[str]) -> float:
+        values = [row["value"] for row in drawn if row["area_name"] in names]
+        return nice_ticks(0, max(values, default=1) or 1, 2)[-1]
 
-    def y(value: float) -> float:
-        return round(top + plot_height - value / high * plot_height, 1)
+    if shared:
+        scales = dict.fromkeys(areas, top_of(areas))
+    else:
+        scales = {**dict.fromkeys(areas, top_of(areas[1:])), county: top_of([county])}
+    columns, panel_width, panel_height, gap_x, gap_y, left = 4, 150, 55, 22, 40, 40
+    rows_of_panels = math.ceil(len(areas) / columns)
+    width = columns * (left + panel_width + gap_x)
+    height = rows_of_panels * (panel_height + gap_y) + 4
+    step = panel_width / len(months)
 
-    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'font-family="Arial, Helvetica, sans-serif" font-size="11">']
-    for index, month in enumerate(months):
-        if not has_data(cells[(county, month)]):
-            parts.append(f'<rect class="not-available" data-month="{month:%Y-%m}" x="{round(x(index) - step / 2, 1)}" '
-                         f'y="{top}" width="{round(step, 1)}" height="{plot_height}" fill="#e4e4e4"/>'
-                         f'<text x="{x(index)}" y="{top + 12}" text-anchor="middle" fill="#444">n/a</text>')
-        parts.append(f'<text x="{x(index)}" y="{top + plot_height + 16}" text-anchor="middle">{month:%b %Y}</text>')
-    for tick in (0.0, high / 2, high):
-        parts.append(f'<line x1="{left}" y1="{y(tick)}" x2="{left + plot_width}" y2="{y(tick)}" stroke="#ccc"/>'
-                     f'<text x="{left - 6}" y="{y(tick) + 4}" text-anchor="end" fill="#444">'
-                     f'{_axis(tick, county_row["unit"])}</text>')
-    labels = []
-    for area in reversed(areas):  # the county last: drawn on top
+    def points(area: str) -> list[tuple[int, dict]]:
+        return [(index, cells[(area, month)]) for index, month in enumerate(months)
+                if (area, month) in cells and cells[(area, month)]["value"] is not None
+                and has_data(cells[(area, month)])]
+
+    body = []
+    for number, area in enumerate(areas):
+        ox = (number % columns) * (left + panel_width + gap_x) + left
+        oy = (number // columns) * (panel_height + gap_y) + 18
+        high = scales[area]
+
+        def x(index: int, ox: float = ox) -> float:
+            return round(ox + step * (index + 0.5), 1)
+
+        def y(value: float, oy: float = oy, high: float = high) -> float:
+            return round(oy + panel_height - value / high * panel_height, 1)
+
         is_county = area == county
-        stroke, line, radius = ("#000", 3, 4) if is_county else ("#888", 1.2, 2.5)
-        points = [(index, cells[(area, month)]) for index, month in enumerate(months)
-                  if (area, month) in cells and cells[(area, month)]["value"] is not None
-                  and has_data(cells[(area, month)])]
-        segment: list[str] = []
-        for number, (index, row) in enumerate(points):
-            segment.append(f"{x(index)},{y(row['value'])}")
-            if number + 1 == len(points) or points[number + 1][0] != index + 1:  # a gap ends the line
-                if len(segment) > 1:
-                    parts.append(f'<polyline class="series" data-area="{html_escape(area)}" fill="none" '
-                                 f'stroke="{stroke}" stroke-width="{line}" points="{" ".join(segment)}"/>')
-                segment = []
-        for index, row in points:
-            parts.append(f'<circle class="point" data-area="{html_escape(area)}" '
-                         f'data-month="{row["month_start"]:%Y-%m}" data-value="{row["value"]}" cx="{x(index)}" '
-                         f'cy="{y(row["value"])}" r="{radius}" fill="{stroke}"/>')
-        if points:
-            labels.append([y(points[-1][1]["value"]), area, is_county])
-    labels.sort()
-    for number in range(1, len(labels)):  # keep the names apart, and within the chart
-        labels[number][0] = max(labels[number][0], labels[number - 1][0] + 11)
-    for number in range(len(labels) - 1, -1, -1):
-        labels[number][0] = min(labels[number][0], top + plot_height + 4 - 11 * (len(labels) - 1 - number))
-    for label_y, area, is_county in labels:
         weight = ' font-weight="bold"' if is_county else ""
-        parts.append(f'<text x="{left + plot_width + 6}" y="{label_y + 4}"{weight}>{html_escape(area)}</text>')
-    parts.append("</svg>")
+        body.append(f'<text x="{ox}" y="{oy - 6}"{weight}>{html_escape(area)}</text>')
+        for index, month in enumerate(months):
+            if not has_data(cells.get((county, month), {"status": "n/a"})):
+                body.append(f'<rect class="not-available" data-month="{month:%Y-%m}" '
+                            f'x="{round(ox + step * index, 1)}" y="{oy}" width="{round(step, 1)}" '
+                            f'height="{panel_height}" fill="#e4e4e4"/>')
+        for tick in (0.0, high):
+            body.append(f'<line x1="{ox}" y1="{y(tick)}" x2="{ox + panel_width}" y2="{y(tick)}" stroke="#ccc"/>'
+                        f'<text x="{ox - 4}" y="{y(tick) + 4}" text-anchor="end" fill="#444" font-size="10">'
+                        f'{_tick(tick, unit)}</text>')
+        body.append(f'<text x="{x(0)}" y="{oy + panel_height + 13}" text-anchor="middle" font-size="10">'
+                    f'{months[0]:%b}</text><text x="{x(len(months) - 1)}" y="{oy + panel_height + 13}" '
+                    f'text-anchor="middle" font-size="10">{months[-1]:%b}</text>')
+        lines = [(county, "#aaa", 1.5)] if shared and not is_county else []
+        lines.append((area, "#000", 2.5 if is_county else 2))
+        for name, stroke, stroke_width in lines:
+            found = points(name)
+            segment: list[str] = []
+            for position, (index, row) in enumerate(found):
+                segment.append(f"{x(index)},{y(row['value'])}")
+                if position + 1 == len(found) or found[position + 1][0] != index + 1:  # a gap ends the line
+                    if len(segment) > 1:
+                        body.append(f'<polyline class="{"series" if name == area else "reference"}" '
+                                    f'data-area="{html_escape(name)}" fill="none" stroke="{stroke}" '
+                                    f'stroke-width="{stroke_width}" points="{" ".join(segment)}"/>')
+                    segment = []
+            if name == area:
+                for index, row in found:
+                    body.append(f'<circle class="point" data-area="{html_escape(area)}" '
+                                f'data-month="{row["month_start"]:%Y-%m}" data-value="{row["value"]}" '
+                                f'cx="{x(index)}" cy="{y(row["value"])}" r="2.5" fill="#000"/>')
     hidden: dict[str, dict[str, list[str]]] = {}
     for row in series:
         if row["suppressed"] and has_data(row):
             hidden.setdefault(hidden_because(row), {}).setdefault(row["area_name"], []).append(
-                f"{row['month_start']:%b %Y}")
+                f"{row['month_start']:%b}")
     first, last = months[0], months[-1]
-    caption = (f"{county_row['indicator_name']}, monthly ({UNIT_WORDS.get(county_row['unit'], county_row['unit'])}), "
-               f"{first:%B %Y} to {last:%B %Y}: the thick line is {county}, the thin lines its districts; "
-               "a grey band is a month without data (n/a).")
-    for why, areas in sorted(hidden.items()):
-        caption += f" Not drawn, {why}: " + "; ".join(
-            f"{area} ({', '.join(found)})" for area, found in areas.items()) + "."
+    name = county_row["indicator_name"]
+    scale = ("one scale for every panel; in each district's panel the grey line is the county"
+             if shared else f"the districts share one scale; {county}, their sum, has its own")
+    caption = (f"{name}, monthly ({UNIT_WORDS[unit]}), {first:%B %Y} to {last:%B %Y}: {county} first, then each "
+               f"district ({scale}); a grey band is a month without data (n/a).")
+    for why, found in sorted(hidden.items()):  # a month's name is enough within six months
+        caption += f" Months not drawn, {why}: " + "; ".join(
+            f"{area} ({', '.join(months_hidden)})" for area, months_hidden in found.items()) + "."
     symbol = TREND.get(county_row["trend"] or "", ("", ""))[0]
-    return {"name": county_row["indicator_name"], "id": county_row["indicator_id"], "svg": "".join(parts),
-            "caption": caption, "trend": f"{symbol} {county_row['trend']}" if county_row["trend"] else None,
-            "basis": county_row["trend_basis"]}
+    description = "; ".join(
+        f"{area}: " + ", ".join(f"{row['month_start']:%b} {row['value_display']}" for _, row in points(area))
+        for area in areas)
+    svg = _svg(width, height, f"{name}, monthly, {first:%B %Y} to {last:%B %Y}", description,
+               f"trend-{county_row['indicator_id']}", body, font_size=11)
+    return {"name": name, "id": county_row["indicator_id"], "svg": svg, "caption": caption,
+            "trend": f"{symbol} {county_row['trend']}" if county_row["trend"] else None}
 
 
-def _axis(value: float, unit: str) -> str:
-    return f"{value:.1f}%" if unit == "percent" else f"{value:,.1f}" if unit == "count" else f"{value:.2f}"
+def _still_to_write(commentary: Commentary, county: list[dict]) -> list[str]:
+    """What the officer has not written yet: the overall message, the recommendations, the contact, and a note
+    for each red, amber or significantly changed indicator."""
+    missing = [part for part, written in (("the overall message", commentary.overall),
+                                          ("the recommendations", commentary.recommendations),
+                                          ("the officer to contact", commentary.contact)) if not written]
+    for row in county:
+        why = []
+        if rag_of(row) in ("red", "amber"):
+            why.append(rag_of(row))
+        if has_data(row) and row["trend"] in SIGNIFICANT_TRENDS:
+            why.append(f"{TREND_WORDS[row['trend']]} significantly over six months")
+        if direction(row) in ("improved", "worsened", "increased", "decreased"):
+            why.append(f"{direction(row)} significantly on last year")
+        if why and row["indicator_id"] not in commentary.indicators:
+            missing.append(f"a note on {row['indicator_name']} ({', '.join(why)})")
+    return missing
 
 
 def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], as_of: date, ready: Readiness, threshold: int = 5) -> dict[str, Any]:
-    """Everything the template shows (pure). ``ready`` is the dashboard's readiness as at the report date;
-    ``threshold`` the catalogue's small-number threshold (the legend's "<5")."""
+            availability: list[dict], as_of: date, ready: Readiness, threshold: int = 5, *,
+            catalogue: Catalogue, sources: dict[str, Source], commentary: Commentary,
+            links: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """Everything the template shows (pure). ``as_of`` is the date the data is taken as at; the paper is dated
+    by the quarter's reporting date (``ready.reporting_date``); ``threshold`` is the catalogue's small-number
+    threshold (the legend's "<5"); ``links`` maps (indicator id, area code) to the page explaining the figure."""
     quarter = _quarter(quarter)
     if not rows or not summary:
         raise LookupError(f"no dashboard for {quarter} in the mart; compute it first "
@@ -424,49 +593,53 @@ def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
         if line["priority_id"] == "all":
             continue
         mine = [row for row in county if row["priority_id"] == line["priority_id"]]
-        intro = None
-        if line["indicators"] and not line["with_data"]:
-            intro = f"None of the {_plural(line['indicators'], 'indicator')} has data for {quarter}."
-        elif line["indicators"]:
-            intro = (f"{line['with_data']} of {_plural(line['indicators'], 'indicator')} have data; "
-                     f"{line['on_track']} on track, {line['amber']} amber, {line['red']} red, "
-                     f"{line['no_target']} monitored without a target.")
         charts = [chart for row in mine if has_data(row) for chart in [comparison_chart(
             [r for r in rows if r["indicator_id"] == row["indicator_id"]])] if chart]
-        trends = [chart for row in mine for chart in [trend_chart(
+        trends = [chart for row in mine if has_data(row) for chart in [trend_chart(
             [m for m in monthly if m["indicator_id"] == row["indicator_id"]], row)] if chart]
         priorities.append({
-            "id": line["priority_id"], "name": line["priority_name"], "note": line["note"], "intro": intro,
+            "id": line["priority_id"], "name": line["priority_name"], "note": line["note"],
+            "commentary": officer.paragraphs(commentary.priorities.get(line["priority_id"], "")),
             "charts": charts, "trend_charts": trends,
-            "reasons": [r for r in (line["unavailable_reasons"] or "").split(" | ") if r],
             "indicators": [{
-                "name": row["indicator_name"], "display": row["value_display"] if has_data(row) else "n/a",
-                "target": row["target_text"], "rag": rag_of(row), "symbol": RAG[rag_of(row)][0],
-                "rag_text": RAG[rag_of(row)][1],
-                "rag_reason": row["on_track_reason"] if has_data(row) else f"data not available ({row['status']})",
-                "trend": row["trend"], "trend_symbol": TREND.get(row["trend"], ("", ""))[0],
-                "trend_basis": row["trend_basis"], "status": row["status"],
-                "sentence": indicator_sentence(row),
-            } for row in mine],
+                "id": row["indicator_id"], "name": row["indicator_name"], "sentence": indicator_sentence(row),
+                "rag": rag_of(row), "symbol": RAG[rag_of(row)][0], "rag_text": RAG[rag_of(row)][1],
+                "commentary": officer.paragraphs(commentary.indicators.get(row["indicator_id"], "")),
+            } for row in mine if has_data(row)],
+            "unavailable": _unavailable(mine, catalogue, sources),
         })
     notes: dict[str, int] = {}
     table = []
     for row in county:
-        cells = {r["area_name"]: _cell(r, notes) for r in rows if r["indicator_id"] == row["indicator_id"]}
+        cells = {r["area_name"]: _cell(r, notes, links or {}) for r in rows if r["indicator_id"] == row["indicator_id"]}
         table.append({"id": row["indicator_id"], "name": row["indicator_name"], "priority": row["priority_name"],
-                      "target": row["target_text"], "trend": row["trend"],
+                      "unit": UNIT_WORDS[row["unit"]], "target": row["target_text"], "trend": row["trend"],
                       "trend_symbol": TREND.get(row["trend"], ("", ""))[0],
                       "cells": [cells.get(area) for area in areas]})
+    methods = sorted({row["trend_basis"] for row in county})
+    by_source: dict[str, list[dict]] = {}
+    for row in availability:  # a reason said once for the periods of a source that share it
+        shown = [r for r in by_source.get(row["source"], []) if r["plain_reason"] == row["plain_reason"]]
+        by_source.setdefault(row["source"], []).append({**row, "same_reason": bool(shown)})
+    excused = [p for p in ready.periods if p.outcome != "delivered"]
     return {
-        "quarter": str(quarter), "as_of": as_of, "first_month": quarter.start, "last_month": quarter.months[-1].start,
-        "months": [month.start for month in quarter.months], "run_id": overall["run_id"],
-        "code_version": overall["code_version"], "computed_at": overall["computed_at"],
-        "summary": summary_sentences(overall, county, quarter), "priorities": priorities,
+        "quarter": str(quarter), "title": quarter_title(quarter), "as_of": as_of,
+        "meeting_date": ready.reporting_date, "first_month": quarter.start, "last_month": quarter.months[-1].start,
+        "run_id": overall["run_id"], "code_version": overall["code_version"], "computed_at": overall["computed_at"],
+        "summary": summary_sentences(overall, county, quarter),
+        "overall": officer.paragraphs(commentary.overall),
+        "unavailable": _unavailable(county, catalogue, sources),
+        "priorities": priorities,
+        "recommendations": list(commentary.recommendations), "contact": commentary.contact,
+        "still_to_write": _still_to_write(commentary, county),
         "areas": areas, "table": table, "footnotes": sorted(notes.items(), key=lambda item: item[1]),
         "suppression": suppression_legend(threshold), "rag_legend": RAG, "trend_legend": TREND,
-        "availability": availability, "attribution": ATTRIBUTION,
-        "readiness": {"state": ready.state, "reason": ready.reason, "reporting_date": ready.reporting_date,
-                      "periods": ready.periods},
+        "trend_methods": methods, "availability": list(by_source.values()), "attribution": ATTRIBUTION,
+        "readiness": {"state": ready.state, "reason": plain_reason(ready.state, ready.reason),
+                      "reporting_date": ready.reporting_date, "delivered": len(ready.periods) - len(excused),
+                      "periods": [{"source": p.source, "title": sources[p.source].title, "period": p.period,
+                                   "outcome": p.outcome, "status": p.status, "reason": plain_reason(p.status, p.reason)}
+                                  for p in excused]},
     }
 
 
@@ -495,17 +668,20 @@ def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], .
 
 
 def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summary: list[dict],
-            availability: list[dict], glance: list[dict], as_of: date | None, version: dict | None = None) -> str:
-    """The page; ``version`` (number, published, previous, changes) is the publication's line in the header."""
+            availability: list[dict], glance: list[dict], as_of: date | None, version: dict | None = None,
+            links: dict[tuple[str, str], str] | None = None) -> str:
+    """The page; ``version`` (number, published, previous, changes) is the publication's line in the header.
+    Without ``as_of`` the data is taken as at today or the reporting date, whichever is earlier."""
     from safer_communities import readiness
     from safer_communities.indicators import load_catalogue
     from safer_communities.registry import default_registry
 
-    as_of = as_of or date.today()
-    catalogue = load_catalogue()
-    ready = readiness.assess(_quarter(quarter), as_of, glance, default_registry(), catalogue,
-                             readiness.load_reporting())
-    page = context(quarter, rows, monthly, summary, availability, as_of, ready, catalogue.small_numbers.threshold)
+    quarter = _quarter(quarter)
+    catalogue, sources, reporting = load_catalogue(), default_registry(), readiness.load_reporting()
+    as_of = as_of or min(date.today(), readiness.reporting_date(quarter, reporting))
+    ready = readiness.assess(quarter, as_of, glance, sources, catalogue, reporting)
+    page = context(quarter, rows, monthly, summary, availability, as_of, ready, catalogue.small_numbers.threshold,
+                   catalogue=catalogue, sources=sources, commentary=officer.load(quarter, catalogue), links=links)
     return _environment().get_template(TEMPLATE).render(**page, version=version)
 
 
@@ -527,14 +703,18 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     (``safer_communities.publication``: ``v<N>/report.html``, ``latest``, the change log), unless the published
     cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
     ``pdf``, its PDF beside it (printed by headless Chromium). Returns the page's path."""
-    from safer_communities import publication, quality_docs
+    from safer_communities import explain, publication, quality_docs
     from safer_communities.warehouse import query
 
     rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)
+    links = {(row["indicator_id"], row["area_code"]): explain.page_href(row["indicator_id"], row["area_code"])
+             for row in rows}  # each appendix figure's chain, written beside the page
     if out_dir:
         path = Path(out_dir) / "report.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of), encoding="utf-8")
+        explain.write_pages(warehouse, quarter, path.parent)
+        path.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of, links=links),
+                        encoding="utf-8")
         if pdf:
             write_pdf(path)
         return path
@@ -559,9 +739,10 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
 
         def write_files(folder: Path) -> list[Path]:
             page = folder / "report.html"
-            page.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of, shown),
+            pages = explain.write_pages(warehouse, label, folder)
+            page.write_text(_render(quarter, rows, monthly, summary, availability, glance, as_of, shown, links),
                             encoding="utf-8")
-            return [page, write_pdf(page)] if pdf else [page]
+            return [page, write_pdf(page), *pages] if pdf else [page, *pages]
 
         return publication.publish(version, write_files)[0]
 
