@@ -299,9 +299,8 @@ def summary_sentences(overall: dict, county: list[dict], quarter: Quarter) -> di
     trending = [row for row in county if has_data(row) and row["trend"] in SIGNIFICANT_TRENDS]
     for row in trending:
         monitored = " (monitored: no target)" if row["target_kind"] == "none" else ""
-        sentences.append(f"{row['indicator_name']} {'is' if not row['indicator_name'].endswith('s') else 'are'} "
-                         f"{TREND_WORDS[row['trend']]} significantly over the last six months{monitored}: "
-                         f"{figure(row)} this quarter.")
+        sentences.append(f"{row['indicator_name']}: {TREND_WORDS[row['trend']]} significantly over the last six "
+                         f"months{monitored}; {figure(row)} this quarter.")
     changed = [row for row in county if direction(row) in ("improved", "worsened", "increased", "decreased")]
     for row in changed:
         sentences.append(f"Compared with last year, {row['indicator_name']} {direction(row)} significantly: "
