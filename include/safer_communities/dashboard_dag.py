@@ -1,7 +1,8 @@
 """The dashboard DAG: one run per quarter, keyed by the quarter the ingestion DAGs' asset events name.
 
-Only ``airflow.sdk`` is imported here; the task imports the dashboard (pandas,
-DuckDB, the database drivers) when it runs.
+Only ``airflow.sdk`` (and the light lineage module) is imported here; the task imports the dashboard (pandas,
+DuckDB, the database drivers) when it runs. ``compute`` tells a lineage server which core tables it read and which
+mart tables and files it wrote when one is configured (``safer_communities.lineage``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
 from safer_communities.ingestion_dag import PERIOD, source_asset, task_defaults
+from safer_communities.lineage import lineage_task
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
             with fail_fast():
                 return [str(quarter) for quarter in quarters_in(wanted)]
 
-        @task(pool=WRITER_POOL, outlets=[DASHBOARD_ASSET], map_index_template="{{ quarter }}")
+        @lineage_task("dashboard", pool=WRITER_POOL, outlets=[DASHBOARD_ASSET], map_index_template="{{ quarter }}")
         def compute(quarter: str, dag_run=None, outlet_events=None) -> dict:
             """Replace the quarter in the mart (one transaction) and write its export, once the disclosure audit
             has proved that no small number can be worked out from it; a refused publication fails at once."""

@@ -1,8 +1,9 @@
 """The one shape every ingestion DAG has: plan -> check availability -> pull -> validate -> load -> record status.
 
 A DAG file declares which registered sources its family ingests and calls
-:func:`ingestion_dag`. Only ``airflow.sdk`` (and the alerts module, as light) is imported here; each task imports
-the heavy parts (pandas, Great Expectations, database drivers) when it runs.
+:func:`ingestion_dag`. Only ``airflow.sdk`` (and the alerts and lineage modules, as light) is imported here; each
+task imports the heavy parts (pandas, Great Expectations, database drivers) when it runs. Pull, validate and load
+tell a lineage server what they read and wrote when one is configured (``safer_communities.lineage``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import Asset, Param, dag, task
 
 from safer_communities.alerts import FailureAlert
+from safer_communities.lineage import lineage_task
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -86,7 +88,7 @@ def ingestion_dag(
             with fail_fast():
                 return ingest.check_availability(states, as_of=dag_run.run_after.date())
 
-        @task  # outside the writer pool: a slow source holds no one else up (it touches no warehouse)
+        @lineage_task("pull")  # outside the writer pool: a slow source holds no one else up (it touches no warehouse)
         def pull(states: list[dict], dag_run=None, ti=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.errors import fail_fast
@@ -95,7 +97,7 @@ def ingestion_dag(
             with fail_fast():
                 return ingest.pull(states, as_of=dag_run.run_after.date(), last_try=ti.try_number > ti.max_tries)
 
-        @task  # outside the writer pool too: validation works in a scratch database of its own
+        @lineage_task("validate")  # outside the writer pool too: validation works in a scratch database of its own
         def validate(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.errors import fail_fast
@@ -103,7 +105,7 @@ def ingestion_dag(
             with fail_fast():
                 return ingest.validate(states, run_id=dag_run.run_id)
 
-        @task(pool=WRITER_POOL)
+        @lineage_task("load", pool=WRITER_POOL)
         def load(states: list[dict], dag_run=None) -> list[dict]:
             from safer_communities import ingest
             from safer_communities.errors import fail_fast
