@@ -443,11 +443,21 @@ def test_a_part_file_left_by_a_killed_pull_is_removed(police_http, home, warehou
     folder.mkdir(parents=True)
     left = folder / f"{SOURCE}.2020-01.{gone.pid}.part"
     left.write_bytes(JANUARY[:1000])
-    assert incoming(home) == [left]
+    workbook = folder / f"{SOURCE}.2020-01.{gone.pid}.part.xlsx"  # a workbook renamed for its reader, then killed
+    workbook.write_bytes(b"PK")
+    live = subprocess.Popen(["sleep", "60"])  # a pull still running elsewhere: its file stays
+    busy = folder / f"{SOURCE}.2020-01.{live.pid}.part.xlsx"
+    busy.write_bytes(b"PK")
+    assert incoming(home) == sorted([left, workbook, busy])
     police_http.set(FILE_PATH, january_file())
-    summary = run(BEFORE_DEADLINE, warehouse)
+    try:
+        summary = run(BEFORE_DEADLINE, warehouse)
+    finally:
+        live.kill()
+        live.wait()
+    assert incoming(home) == [busy]
+    busy.unlink()
     assert_available(summary, home, warehouse, police_http)
-    assert incoming(home) == []
 
 
 def test_a_pull_waits_for_no_writer_and_holds_none(police_http, home, tmp_path):

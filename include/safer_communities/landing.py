@@ -68,11 +68,12 @@ def land(fetched: Path, source: str, period: str, suffix: str, sheet: str | None
 
 def incoming(source: str, period: str) -> Path:
     """A fresh path to fetch into, on the same filesystem as the landing area. A ``.part`` file of the same
-    period left by a pull that was killed (its process is gone) is removed first."""
+    period left by a pull that was killed (its process is gone) is removed first, a workbook's too
+    (``.part.xlsx``, renamed for its reader)."""
     folder = home() / "landing" / ".incoming"
     folder.mkdir(parents=True, exist_ok=True)
-    for left in folder.glob(f"{source}.{period}.*.part"):
-        pid = left.name.removesuffix(".part").rsplit(".", 1)[-1]
+    for left in folder.glob(f"{source}.{period}.*.part*"):
+        pid = left.name.split(".part", 1)[0].rsplit(".", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
             left.unlink(missing_ok=True)
     return folder / f"{source}.{period}.{os.getpid()}.part"
