@@ -178,6 +178,22 @@ def test_the_summary_leads_with_what_changed_significantly(page, overall, publis
     assert "Youth proven re-offending: Not yet due: expected by 12 February 2017. (1 indicator" in unavailable
 
 
+@pytest.mark.parametrize(("status", "reason", "expected"), [
+    ("awaited", "Not yet due: expected by 2017-02-12 (no file at youth/proven-reoffending-2015-16-Q1.xlsx or "
+                "youth/proven-reoffending-2015-16-Q1.csv in the drop folder).",
+     "Not yet due: expected by 12 February 2017."),
+    ("late", "Not delivered by the deadline 2015-08-01 (download failed: 503 from https://example.org/x?token=s).",
+     "Not delivered by the deadline 1 August 2015."),
+    ("unavailable", "Declared outage 2015-04 to 2015-06: NICHE.", "Declared outage April 2015 to June 2015: NICHE."),
+    ("incomplete", "Incomplete: the cohort (2014/15) has 42 of 82 followed up.",
+     "Incomplete: the cohort (2014/15) has 42 of 82 followed up."),
+    ("rejected", "Rejected: x.csv: rule r. The file is kept at /var/quarantine/a/b.csv.",
+     "The file received did not pass its checks; the data-quality page says which."),
+])
+def test_reasons_in_plain_words(status, reason, expected):
+    assert report.plain_reason(status, reason) == expected
+
+
 @pytest.mark.parametrize(("row", "expected"), [
     ({"value": 2.09, "last_year_value": 2.08, "interval_lower": 1.9, "interval_upper": 2.3, "change": 0.01,
       "polarity": "low"}, "little change"),

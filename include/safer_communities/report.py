@@ -147,7 +147,9 @@ def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[
 
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _ISO_MONTH = re.compile(r"\b(\d{4})-(\d{2})\b")
-_TECHNICAL = re.compile(r" ?\([^()]*(?:/|\\|drop folder|https?:|sha256)[^()]*\)")  # a path or address in brackets
+# a bracket holding a file path, an address or a hash ("(no file at youth/x-2015-16-Q1.csv in the drop folder)"),
+# not one holding a financial year ("(2014/15)")
+_TECHNICAL = re.compile(r" ?\([^()]*(?:[\w.-]+/[\w./-]*\.\w+|\\|drop folder|https?:|sha256)[^()]*\)")
 
 
 def _day_words(match: re.Match) -> str:
