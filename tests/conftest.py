@@ -111,6 +111,17 @@ def warehouse(request, make_warehouse):
 
 
 @pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """The demo of every source ingested into one DuckDB file and its dashboards computed, built once for the
+    report and explain tests (``tests.test_report.build_demo``): ``drop/``, ``var/`` and ``exports/``."""
+    from tests.test_report import build_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    build_demo(root)
+    return root
+
+
+@pytest.fixture(scope="session")
 def airflow_db() -> str:
     """Migrate the throwaway Airflow metadata database once, for dag.test() runs."""
     subprocess.run(

@@ -31,7 +31,7 @@ from tests import test_report
 SEED = "2015/16 Q1"
 COUNTY = "E10000018"
 REPEAT_RATE = "marac_repeat_rate"  # "MARAC repeat referral rate" in include/config/indicators.yaml
-# The report tests' module fixture, built again for this module: (warehouse, root with drop/ and var/, the page).
+# The report tests' module fixture on the session's demo warehouse: (warehouse, root with drop/ and var/, the page).
 built = test_report.built
 
 

@@ -1,8 +1,9 @@
 """The quarterly board report on the 2015/16 Q1 demo (DuckDB): sentences from the mart, sections, appendix.
 
-The module fixture ingests the demo extracts of every source (``ingest.ingest``, what the DAGs'
-tasks do) as at the seed report's date into one DuckDB file, computes the dashboard for 2014/15 Q1
-to 2015/16 Q1 and renders the seed quarter's report once. The HTML is read with the standard
+The session's demo warehouse (``demo_root``: the demo extracts of every source ingested with
+``ingest.ingest``, what the DAGs' tasks do, as at the seed report's date into one DuckDB file, the
+dashboard computed for 2014/15 Q1 to 2015/16 Q1; shared with the explain tests) and the seed quarter's
+report rendered once per module. The HTML is read with the standard
 library's parser: no browser, no extra dependency.
 """
 
@@ -12,6 +13,7 @@ import html
 import json
 import math
 import re
+from contextlib import contextmanager
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -76,18 +78,22 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Warehouse, Path, str]:
-    """The demo ingested into DuckDB, the dashboard computed, the seed quarter's report rendered."""
-    root = tmp_path_factory.mktemp("report")
-    generate(root / "drop")
+@contextmanager
+def demo_environment(root: Path):
+    """The environment the demo root was built in: its working area, drop folder and pseudonymisation key."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SAFER_COMMUNITIES_HOME", str(root / "var"))
         patch.setenv("SAFER_COMMUNITIES_DROP", str(root / "drop"))
         patch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_PSEUDONYMISATION",
                      json.dumps({"conn_type": "generic", "password": PSEUDONYMISATION_KEY}))
-        (root / "var").mkdir()
-        warehouse = Warehouse(f"duckdb:///{root / 'var' / 'warehouse.duckdb'}")
+        yield
+
+
+def build_demo(root: Path) -> None:
+    """The demo ingested into a DuckDB file under ``root/var``, the dashboard computed for :data:`QUARTERS`."""
+    generate(root / "drop")
+    (root / "var").mkdir()
+    with demo_environment(root), Warehouse(f"duckdb:///{root / 'var' / 'warehouse.duckdb'}") as warehouse:
         warehouse.migrate()
         for source in default_registry():
             for period in PERIODS:
@@ -95,9 +101,13 @@ def built(tmp_path_factory) -> tuple[Warehouse, Path, str]:
         for quarter in QUARTERS:
             dashboard.compute(warehouse, Quarter.parse(quarter), run_id="report-test",
                               export_dir=root / "exports")
-        page = report.render(warehouse, SEED, as_of=REPORT_DATE)
-        yield warehouse, root, page
-    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def built(demo_root) -> tuple[Warehouse, Path, str]:
+    """The demo warehouse (built once per session: ``demo_root``), the seed quarter's report rendered."""
+    with demo_environment(demo_root), Warehouse(f"duckdb:///{demo_root / 'var' / 'warehouse.duckdb'}") as warehouse:
+        yield warehouse, demo_root, report.render(warehouse, SEED, as_of=REPORT_DATE)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ and its status is grey whatever the row says.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date
@@ -644,7 +645,10 @@ def context(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
     }
 
 
+@functools.cache
 def _environment():
+    """The pages' one Jinja environment: built once per process, so each template is compiled once (a quarter's
+    explain pages render one template a hundred times)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
