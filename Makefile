@@ -49,8 +49,11 @@ system-deps:  ## Debian's chromium and poppler-utils (the report's PDF and its b
 	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	    $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium poppler-utils; }
 
-test: install system-deps  ## the whole test suite (DuckDB and a real PostgreSQL)
-	$(BIN)/pytest
+# Test processes (pytest-xdist), each taking whole test files: their module fixtures are built once.
+TEST_WORKERS ?= 2
+
+test: install system-deps  ## the whole test suite (DuckDB and a real PostgreSQL); TEST_WORKERS=1 runs it in one process
+	$(BIN)/pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 lint: install  ## ruff
 	$(BIN)/ruff check dags plugins include tests bench
