@@ -23,9 +23,9 @@ from safer_communities import cli, dashboard, explain, ingest
 from safer_communities.demo import REPORT_DATE, generate, marac_path
 from safer_communities.indicators import display, load_catalogue
 from safer_communities.periods import Quarter, previous
-from safer_communities.report import hidden_because
 from safer_communities.settings import PROJECT_DIR
 from safer_communities.warehouse import Warehouse
+from safer_communities.wording import hidden_because
 from tests import test_report
 
 SEED = "2015/16 Q1"

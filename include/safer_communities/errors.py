@@ -2,7 +2,9 @@
 
 A bad period, a missing pseudonymisation key, a broken source registry or indicator catalogue, and a
 warehouse nobody has migrated fail the same way on every try: a task fails at once (Airflow's
-``AirflowFailException``: no retry) and the command line prints one line, not a traceback.
+``AirflowFailException``: no retry) and the command line prints one line, not a traceback. Each such error is a
+:class:`Lasting` (its module's own class derives from it) and says what to do in :attr:`Lasting.advice`; this
+module imports no other of the package, so any module may import it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,24 @@ from contextlib import contextmanager
 MIGRATE = "run `safer-communities migrate` first (the compose file's airflow-init does)"
 
 
-class WarehouseNotMigrated(RuntimeError):
+class Lasting(Exception):
+    """An error every try would meet again. ``advice``: the sentence that says what to do (by default the error's
+    own text, which then names the fix)."""
+
+    @property
+    def advice(self) -> str:
+        return str(self)
+
+
+class CorrectTheFile(Lasting):
+    """A configuration file of the project that breaks its schema."""
+
+    @property
+    def advice(self) -> str:
+        return f"{self}: correct the file and trigger the run again"
+
+
+class WarehouseNotMigrated(Lasting, RuntimeError):
     """The warehouse has no schema yet."""
 
     def __init__(self, missing: str) -> None:
@@ -22,23 +41,7 @@ class WarehouseNotMigrated(RuntimeError):
 
 def lasting(error: BaseException) -> str | None:
     """What to do about an error that would fail again on a retry, or None for one that might pass."""
-    from safer_communities.indicators import CatalogueError
-    from safer_communities.ingest import DownloadsFailed
-    from safer_communities.periods import PeriodError
-    from safer_communities.pseudonymise import PseudonymisationKeyError
-    from safer_communities.readiness import ReportingError
-    from safer_communities.registry import RegistryError
-    from safer_communities.warehouse import WarehouseBusy
-
-    if isinstance(error, PeriodError):
-        return f"{error}: give the period as a month (2015-04), a quarter (2015/16 Q1) or a financial year (2015/16)"
-    if isinstance(error, PseudonymisationKeyError | WarehouseNotMigrated | WarehouseBusy):
-        return str(error)
-    if isinstance(error, DownloadsFailed):
-        return f"{error}: trigger the run again once the source answers"
-    if isinstance(error, RegistryError | CatalogueError | ReportingError):
-        return f"{error}: correct the file and trigger the run again"
-    return None
+    return error.advice if isinstance(error, Lasting) else None
 
 
 @contextmanager

@@ -236,7 +236,7 @@ def figures(row: dict[str, Any]) -> list[tuple[str, str]]:
     """The published figures and judgements of a ``mart.dashboard_published`` row as (label, text); a withheld
     figure says so (the view has already emptied it)."""
     from safer_communities.indicators import display
-    from safer_communities.report import hidden_because
+    from safer_communities.wording import hidden_because
 
     unit = row["unit"]
     value = row["value_display"]
@@ -329,8 +329,8 @@ def _quarter(quarter: Quarter | str) -> Quarter:
 
 def _published(connection: Connection, quarter: Quarter) -> list[dict[str, Any]]:
     """The quarter's published rows; :class:`UnknownCell` naming the computed quarters when there are none."""
-    from safer_communities.report import AREA_ORDER
     from safer_communities.warehouse import query
+    from safer_communities.wording import AREA_ORDER
 
     rows = query(connection, f"SELECT * FROM mart.dashboard_published WHERE quarter_label = :q "
                              f"ORDER BY sort_order, {AREA_ORDER}", {"q": str(quarter)})
@@ -369,7 +369,7 @@ def _chain(connection: Connection, row: dict[str, Any], quarter: Quarter, catalo
            sources: dict[str, Source], periods: dict[tuple[str, str], PeriodLink]) -> Chain:
     """The chain of one published row; ``periods`` caches the source periods read (a quarter's cells share)."""
     from safer_communities.dashboard import OBSERVATIONS_SQL
-    from safer_communities.report import hidden_because, indicator_sentence
+    from safer_communities.wording import hidden_because, indicator_sentence
 
     indicator = next((i for i in catalogue.indicators if i.id == row["indicator_id"]), None)
     if indicator is None:
@@ -480,10 +480,10 @@ def text(chain: Chain) -> str:
 
 def render(chain: Chain) -> str:
     """The chain as one self-contained HTML page (inline CSS, no scripts, no external resources)."""
+    from safer_communities.pages import environment
     from safer_communities.quality_docs import OUTCOME
-    from safer_communities.report import _environment
 
-    return _environment().get_template(TEMPLATE).render(chain=chain, outcomes=OUTCOME)
+    return environment().get_template(TEMPLATE).render(chain=chain, outcomes=OUTCOME)
 
 
 def page_path(folder: Path | str, indicator_id: str, area_code: str) -> Path:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from safer_communities.config_files import Strict, load_model
+from safer_communities.errors import CorrectTheFile
 from safer_communities.settings import CONFIG_DIR
 
 CATALOGUE_PATH = CONFIG_DIR / "indicators.yaml"
@@ -22,7 +23,7 @@ AMBER_MARGIN = 0.05  # missed by no more than 5% of the target: amber
 Polarity = Literal["low", "high", "none"]
 
 
-class CatalogueError(ValueError):
+class CatalogueError(CorrectTheFile, ValueError):
     """The indicator catalogue is unreadable or breaks its schema."""
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from safer_communities import availability, landing, storage
 from safer_communities.availability import Status
 from safer_communities.contracts import Contract, load_contract
+from safer_communities.errors import Lasting
 from safer_communities.periods import Month, Period, parse_any, periods_for
 from safer_communities.registry import (
     DeleteRawFiles,
@@ -523,8 +524,12 @@ def record_status(states: list[dict], *, run_id: str, warehouse: Warehouse) -> l
              "changed": not s.kept, "notices": s.notices} for s in result]
 
 
-class DownloadsFailed(RuntimeError):
+class DownloadsFailed(Lasting, RuntimeError):
     """Downloads that failed on every try, their statuses recorded: the run fails so someone looks."""
+
+    @property
+    def advice(self) -> str:
+        return f"{self}: trigger the run again once the source answers"
 
 
 def check_downloads(states: list[dict]) -> None:

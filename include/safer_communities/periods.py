@@ -11,13 +11,19 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from safer_communities.errors import Lasting
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 
 
-class PeriodError(ValueError):
+class PeriodError(Lasting, ValueError):
     """A period string that is neither a month nor a financial-year quarter."""
+
+    @property
+    def advice(self) -> str:
+        return f"{self}: give the period as a month (2015-04), a quarter (2015/16 Q1) or a financial year (2015/16)"
 
 
 @dataclass(frozen=True, order=True)
@@ -269,3 +275,9 @@ def quarters_in(text: str) -> list[Quarter]:
         if not months:
             raise PeriodError(f"{text!r}: the range ends before it starts")
     return sorted({month.quarter for month in months})
+
+
+def data_window(quarter: Quarter) -> tuple[Month, Month]:
+    """The first and last month any figure of the quarter's dashboard reads: two financial years back, to the
+    quarter's end (its year to date, last year's, the six-month trend and the look-backs all fall inside)."""
+    return Month(quarter.fy_start - 2, 4), quarter.months[-1]

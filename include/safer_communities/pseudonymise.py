@@ -9,7 +9,7 @@ warehouse, the logs or XCom. The key lives only in the Airflow connection
 Every key has an id (``extra.key_id``, or a fingerprint of the key), stored beside the pseudonyms made under
 it. A new key would break MARAC repeat linkage, so the old one stays listed under ``extra.previous`` with an
 ``until`` date: while it is accepted, each reference is also pseudonymised under it and the pair (old
-pseudonym -> new pseudonym) is loaded into ``core.pseudonym_link`` with the slice (README "Key rotation").
+pseudonym -> new pseudonym) is loaded into ``core.pseudonym_link`` with the slice (docs/operating.md, "Key rotation").
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_communities.errors import Lasting
 from safer_communities.settings import SQL_DIR
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ PREVIOUS_FIELDS = {"key_id", "secret", "until"}  # "secret": Airflow's masker hi
 LINK_COLUMNS = ["source", "period", "load_batch_id", "from_key_id", "from_pseudonym", "to_key_id", "to_pseudonym"]
 
 
-class PseudonymisationKeyError(RuntimeError):
+class PseudonymisationKeyError(Lasting, RuntimeError):
     """The key connection is missing or wrong: every try would fail the same way (``errors.lasting``)."""
 
 

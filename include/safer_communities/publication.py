@@ -73,7 +73,8 @@ class Version:
 
 
 def text(value: Any) -> str:
-    """A cell as the change log shows it, as the CSV export writes it (``2857.0``, ``28.5%``); empty for none."""
+    """A cell as the published cells record it (``2857.0``, ``28.5%``; empty for none): what two versions are
+    compared by. The change log shows a whole number as the CSV does (:func:`_shown`: ``2857``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -103,8 +104,7 @@ def digest(published: dict) -> str:
 def source_periods(quarter: Quarter, rows: list[dict]) -> list[dict]:
     """The source periods the quarter's figures read (its data window), each with its status and the file the
     status is about, sha256 and original name (rows of ``sql/audit/source_files.sql``)."""
-    from safer_communities.dashboard import data_window
-    from safer_communities.periods import parse_any
+    from safer_communities.periods import data_window, parse_any
 
     first, last = data_window(quarter)
     keep = ("source", "period", "status", "file_sha256", "original_name")
@@ -289,8 +289,14 @@ def _file(entry: dict) -> str:
     return f"{entry['file_sha256'][:12]} ({entry.get('original_name') or 'original name not recorded'})"
 
 
+_WHOLE = re.compile(r"^(-?\d+)\.0$")
+
+
 def _shown(value: str | None) -> str:
-    return "(no row)" if value is None else "(empty)" if value == "" else f"`{value}`"
+    """A recorded cell in the change log: a whole number without ``.0``, as the CSV export writes it."""
+    if value is None:
+        return "(no row)"
+    return "(empty)" if value == "" else "`" + _WHOLE.sub(r"\1", value) + "`"
 
 
 def _feeds(indicators: set[str]) -> Callable[[str], str]:

@@ -147,10 +147,10 @@ def context(source: str, period: str, rows: dict[str, list[dict[str, Any]]]) -> 
 
 def render(warehouse: Warehouse, source: str, period: str) -> str:
     """The data-quality page of a (source, period) as one self-contained HTML page."""
-    from safer_communities.report import _environment
+    from safer_communities.pages import environment
 
     page = context(source, period, read(warehouse, source, period))
-    return _environment().get_template(TEMPLATE).render(**page)
+    return environment().get_template(TEMPLATE).render(**page)
 
 
 def write(warehouse: Warehouse, source: str, period: str, out_dir: Path | str | None = None) -> Path:

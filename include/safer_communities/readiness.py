@@ -33,6 +33,7 @@ from pydantic import Field, field_validator
 from safer_communities.availability import NOT_INGESTED, deadline, outage_status
 from safer_communities.config_files import Strict, load_model
 from safer_communities.dashboard import WITH_DATA, source_period, value_months
+from safer_communities.errors import CorrectTheFile
 from safer_communities.periods import Month, Quarter, parse_any, previous, quarters_in
 from safer_communities.settings import CONFIG_DIR, SQL_DIR
 
@@ -56,7 +57,7 @@ CHECK_DAYS_AFTER_REPORTING = 400
 # ---------------------------------------------------------------------------- configuration
 
 
-class ReportingError(ValueError):
+class ReportingError(CorrectTheFile, ValueError):
     """The reporting configuration is unreadable or breaks its schema."""
 
 

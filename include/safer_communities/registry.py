@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from safer_communities.config_files import Strict, problems
+from safer_communities.errors import CorrectTheFile
 from safer_communities.periods import CADENCE_FIELDS, Month, Period
 from safer_communities.settings import CONFIG_DIR, CONTRACTS_DIR
 
@@ -26,7 +27,7 @@ REGISTRY_PATH = CONFIG_DIR / "sources"
 TEMPLATE_FIELDS = {"drop_dir", "source", "ext"}  # plus the period fields of the cadence (periods.CADENCE_FIELDS)
 
 
-class RegistryError(ValueError):
+class RegistryError(CorrectTheFile, ValueError):
     """The source registry file is missing, unreadable or breaks its schema."""
 
 

@@ -19,6 +19,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_communities.errors import Lasting, WarehouseNotMigrated
 from safer_communities.settings import REFERENCE_DIR, SQL_DIR, WAREHOUSE_CONN_ID, home
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def url_from_connection(conn_id: str = WAREHOUSE_CONN_ID) -> str:
     return url
 
 
-class WarehouseBusy(RuntimeError):
+class WarehouseBusy(Lasting, RuntimeError):
     """The DuckDB file is held by the process writing it (DuckDB admits one process at a time)."""
 
     def __init__(self, url: str, waited: float) -> None:
@@ -221,7 +222,6 @@ class Warehouse:
         schema (``audit.schema_version`` holds the digest of the ``sql/ddl`` files)."""
         from sqlalchemy.exc import DBAPIError
 
-        from safer_communities.errors import WarehouseNotMigrated
 
         try:
             found = self.query("SELECT digest FROM audit.schema_version")
