@@ -38,11 +38,11 @@ $(BIN)/airflow: uv.lock pyproject.toml | $(UV)
 install: $(BIN)/airflow  ## create .venv from uv.lock (the pinned dependencies)
 
 airflow-db: install  ## migrate the Airflow metadata database and create the warehouse writer pool
-	$(BIN)/airflow db migrate > /dev/null
-	$(BIN)/airflow pools set warehouse_writer 1 "Writers to the warehouse (DuckDB allows one)" > /dev/null
+	@$(BIN)/airflow db migrate > /dev/null
+	@$(BIN)/airflow pools set warehouse_writer 1 "Writers to the warehouse (DuckDB allows one)" > /dev/null
 
-run: airflow-db  ## the main job: ingest police data through the DAG on the embedded DuckDB warehouse
-	$(BIN)/safer-communities run
+run: airflow-db  ## the main job: every source's demo extracts through the DAGs, the dashboard, on embedded DuckDB
+	@$(BIN)/safer-communities run
 
 system-deps:  ## Debian's chromium and poppler-utils (the report's PDF and its browser test), if missing
 	@command -v chromium > /dev/null && command -v pdftoppm > /dev/null || { \

@@ -234,6 +234,57 @@ def test_an_unmigrated_warehouse_fails_the_run_at_once_saying_to_migrate(airflow
     assert "the warehouse has no schema yet: run `safer-communities migrate` first" in printed.out + printed.err
 
 
+def test_the_main_job_runs_a_dag_quietly_and_a_failed_run_names_its_log(airflow_db, home, tmp_path, monkeypatch,
+                                                                         dagbag, capfd):
+    """``safer-communities run`` prints one line per DAG run; everything the run writes (Airflow's task logs, at
+    the file descriptors and through ``sys.stdout``) is in the run's log file, which a failure names."""
+    from datetime import UTC, datetime
+
+    from safer_communities import cli
+
+    url = f"duckdb:///{tmp_path / 'never-migrated.duckdb'}"
+    monkeypatch.setenv("AIRFLOW_CONN_SAFER_COMMUNITIES_WAREHOUSE",
+                       json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+    drop_police(home, "2020-01")
+    logs = tmp_path / "logs"
+    with pytest.raises(SystemExit) as stopped:
+        cli._test_run(dagbag.dags["ingest_police"], datetime.now(UTC), {"period": "2020-01"}, "2020-01", logs)
+    log = logs / "ingest_police.2020-01.log"
+    assert str(stopped.value) == f"ingest_police failed for 2020-01; its task logs: {log}"
+    printed = capfd.readouterr()
+    assert printed.err == ""
+    (line,) = printed.out.splitlines()
+    assert line.split()[:3] == ["ingest_police", "2020-01", "failed"]
+    assert "6 tasks, 1 failed, 4 success, 1 upstream_failed" in line  # plan to validate; load; record_status
+    written = log.read_text(encoding="utf-8")
+    assert "the warehouse has no schema yet: run `safer-communities migrate` first" in written
+
+
+def test_output_to_takes_every_way_of_writing_and_gives_the_terminal_back(tmp_path, capfd):
+    import logging
+    import subprocess
+
+    from safer_communities.cli import _output_to
+
+    log = tmp_path / "run.log"
+    with _output_to(log):
+        print("by print")
+        sys.stderr.write("by sys.stderr\n")
+        os.write(2, b"by the descriptor\n")
+        subprocess.run(["echo", "by a child process"], check=True)
+        kept = sys.stdout  # a logger that keeps the stream it was given
+        handler = logging.StreamHandler(kept)
+        logging.getLogger("sc-test").addHandler(handler)
+        logging.getLogger("sc-test").warning("by logging")
+    logging.getLogger("sc-test").warning("after, to the terminal")
+    logging.getLogger("sc-test").removeHandler(handler)
+    print("after, by print")
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "by print", "by sys.stderr", "by the descriptor", "by a child process", "by logging"]
+    printed = capfd.readouterr()
+    assert printed.out == "after, to the terminal\nafter, by print\n"
+
+
 def test_errors_no_retry_can_fix_fail_at_once_and_others_are_retried():
     from airflow.sdk.exceptions import AirflowFailException
 

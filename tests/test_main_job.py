@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from safer_communities import cli
@@ -77,9 +79,9 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     assert [key for key, (s, _) in status.items() if s == "incomplete"] == [("iom_cohort", "2014/15")]
     assert "runs past the file's date 2015-09-17" in status[("iom_cohort", "2014/15")][1]
     # and the job says so
-    assert "2015/16 Q1     123        35       28.5" in printed
+    assert re.search(r"^2015/16 Q1 +123 +35 +28\.5 +621$", printed, re.MULTILINE)  # MARAC, repeats, %, DA
+    assert "2013/14 39.0% (68 offenders), 2014/15 56.4% (82 offenders)" in printed
     assert "all ingestion DAGs ran" in printed
-
     # the dashboard mart, as the DAG left it: every quarter, the seed picture for 2015/16 Q1
     with Warehouse.from_connection() as warehouse:
         mart = {r["indicator_id"]: r for r in warehouse.query(
@@ -109,9 +111,24 @@ def test_the_main_job_reproduces_the_seed_quarter(airflow_db, home, monkeypatch,
     assert "17 September 2015" in seed_report and "56.4%" in seed_report and "NICHE" in seed_report
     assert len(list((home / "var" / "reports").glob("*/latest/report.pdf"))) == 9
 
-    # the whole pipeline again: every quarter's export is the same but for run id and time
-    cli.main(["run", "--as-of", "2015-09-17"])
+    # the whole pipeline again, as the command: every quarter's export is the same but for run id and time
+    job = subprocess.run([str(Path(sys.executable).parent / "safer-communities"), "run", "--as-of", "2015-09-17"],
+                         capture_output=True, text=True, check=True)
     assert exports(home) == first
+    # and quietly: one line per DAG run, Airflow's task logs in files, then the job's results
+    printed = job.stdout
+    assert job.stderr == ""
+    runs = re.findall(r"^(\w+) +(.+?) +success +(\d+) tasks, \3 success +[\d.]+ s$", printed, re.MULTILINE)
+    assert len(runs) == 6 * 3 + 3 + 1, printed
+    assert len(printed.splitlines()) <= 90, printed
+    assert "[info" not in printed and "DAG TEST" not in printed, printed
+    logs = max((home / "var" / "logs").glob("run-*"))
+    assert f"task logs: {logs}" in printed
+    police_log = (logs / "ingest_police.2014-15.log").read_text(encoding="utf-8")
+    for task in ("plan", "check_availability", "pull", "validate", "load", "record_status"):
+        assert f"[DAG TEST] end task task_id={task}" in police_log, task
+    assert sorted(p.name for p in logs.glob("quarterly_dashboard.*.log")) == [
+        "quarterly_dashboard.2013-14.log", "quarterly_dashboard.2014-15.log", "quarterly_dashboard.2015-16_Q1.log"]
     # and publishes nothing new: every quarter's export and report is still its version 1
     for kind in ("exports/dashboard", "reports"):
         assert sorted(p.name for p in (home / "var" / kind).glob("*/v*")) == ["v1"] * 9, kind

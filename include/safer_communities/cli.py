@@ -18,13 +18,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import secrets
 import shutil
 import sys
 import time
+from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from safer_communities.settings import PROJECT_DIR, home
 
@@ -60,7 +64,18 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) if rows else len(c) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
     lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _glance(periods: list[str]) -> list[dict]:
+    """The rows of ``audit.source_glance``; with periods, every registered source's own periods within them,
+    including those no run has decided yet."""
+    from safer_communities.availability import glance_for
+    from safer_communities.registry import default_registry
+
+    with _warehouse(read_only=True) as warehouse:
+        rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
+    return glance_for(periods, rows, default_registry()) if periods else rows
 
 
 def status(periods: list[str]) -> None:
@@ -69,13 +84,7 @@ def status(periods: list[str]) -> None:
     With periods (months, quarters or years): every registered source's own periods within them,
     including those no run has decided yet.
     """
-    from safer_communities.availability import glance_for
-    from safer_communities.registry import default_registry
-
-    with _warehouse(read_only=True) as warehouse:
-        rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
-    if periods:
-        rows = glance_for(periods, rows, default_registry())
+    rows = _glance(periods)
     print(_table([{**row, "last load": f"{row['last_loaded_at']:%Y-%m-%d %H:%M}" if row["last_loaded_at"] else "-",
                    "rows": row["last_rows_loaded"] if row["last_rows_loaded"] is not None else "-",
                    "critical": row["critical_failures"], "quarantined": row["quarantined_rows"]} for row in rows],
@@ -263,14 +272,67 @@ def _run_after(as_of: date, number: int) -> datetime:
     return datetime.combine(as_of, now.time(), tzinfo=UTC).replace(microsecond=number)
 
 
-def _test_run(dag, run_after: datetime, conf: dict, period: str) -> None:
-    """One in-process run (``dag.test``) with a progress line; the job stops if it fails."""
+class _Descriptor(io.TextIOBase):
+    """A text stream that writes to a file descriptor as it stands at each write: a logger that keeps the stream it
+    was given inside :func:`_output_to` writes to the log there, and to the terminal after it."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        os.write(self.fd, text.encode("utf-8", "replace"))
+        return len(text)
+
+
+@contextlib.contextmanager
+def _output_to(path: Path):
+    """Everything written while the block runs (Airflow's task logs, warnings, a child process's output: at the
+    file descriptors and at ``sys.stdout``/``sys.stderr``) goes to the end of ``path``, not the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        stream.flush()
+    saved = os.dup(1), os.dup(2)
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    try:
+        with contextlib.redirect_stdout(_Descriptor(1)), contextlib.redirect_stderr(_Descriptor(2)):
+            yield
+    finally:
+        for stream in (sys.__stdout__, sys.__stderr__):
+            stream.flush()
+        for fd, original in zip((1, 2), saved, strict=True):
+            os.dup2(original, fd)
+            os.close(original)
+        os.close(log)
+
+
+def _task_states(dag_id: str, run_id: str) -> str:
+    """The run's task instances counted by state: ``6 tasks, 6 success``."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        states = Counter(str(state) for state in session.scalars(
+            select(TaskInstance.state).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)))
+    return f"{sum(states.values())} tasks, " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+
+
+def _test_run(dag, run_after: datetime, conf: dict, period: str, logs: Path) -> None:
+    """One in-process run (``dag.test``): its task logs into a file under ``logs``, one line here; the job
+    stops, naming the log, if it fails."""
+    log = logs / f"{dag.dag_id}.{period.replace('/', '-').replace(' ', '_')}.log"
     started = time.monotonic()
-    print(f"== {dag.dag_id} {period}: running ...", flush=True)
-    dag_run = dag.test(run_after=run_after, run_conf=conf)
-    print(f"== {dag.dag_id} {period}: {dag_run.state} in {time.monotonic() - started:.1f} s", flush=True)
+    with _output_to(log):
+        dag_run = dag.test(run_after=run_after, run_conf=conf)
+    print(f"{dag.dag_id:<22} {period:<19} {dag_run.state:<8} {_task_states(dag.dag_id, dag_run.run_id):<28} "
+          f"{time.monotonic() - started:5.1f} s", flush=True)
     if dag_run.state != "success":
-        sys.exit(f"{dag.dag_id} failed for {period}; see the task logs above")
+        sys.exit(f"{dag.dag_id} failed for {period}; its task logs: {log}")
 
 
 def run(as_of: date) -> None:
@@ -285,18 +347,23 @@ def run(as_of: date) -> None:
     os.environ["SAFER_COMMUNITIES_DROP"] = str(drop)
     _demo_key()
     migrate()
-    bag = DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+    logs = home() / "logs" / f"run-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    with _output_to(logs / "dagbag.log"):
+        bag = DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+    print(f"task logs: {logs}/<dag_id>.<period>.log\n")
     began = time.monotonic()
     for dag_id in INGESTION_DAGS:
         for number, period in enumerate(DEMO_PERIODS):
-            _test_run(bag.dags[dag_id], _run_after(as_of, number), {"period": period}, period)
-    print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}")
+            _test_run(bag.dags[dag_id], _run_after(as_of, number), {"period": period}, period, logs)
+    print(f"\nall ingestion DAGs ran in {time.monotonic() - began:.0f} s, as at {as_of.isoformat()}\n")
     for number, period in enumerate(DEMO_PERIODS):
-        _test_run(bag.dags[DASHBOARD_DAG], _run_after(as_of, number), {"quarter": period}, period)
+        _test_run(bag.dags[DASHBOARD_DAG], _run_after(as_of, number), {"quarter": period}, period, logs)
     # the daily check as at the report date: every recent quarter against its reporting date
-    _test_run(bag.dags[DEADLINES_DAG], _run_after(as_of, 0), {}, "as at " + as_of.isoformat())
-    print(f"\nAvailability for {DEMO_QUARTER} (audit.source_status):")
-    status([DEMO_QUARTER])
+    _test_run(bag.dags[DEADLINES_DAG], _run_after(as_of, 0), {}, "as at " + as_of.isoformat(), logs)
+    counted = Counter(row["status"] for row in _glance([DEMO_QUARTER]))
+    print(f"\nAvailability for {DEMO_QUARTER}: {sum(counted.values())} source periods, "
+          + ", ".join(f"{n} {state}" for state, n in sorted(counted.items()))
+          + f" (each with its reason: safer-communities status \"{DEMO_QUARTER}\")")
     picture()
     show(DEMO_QUARTER)
     with _warehouse() as warehouse:
@@ -308,14 +375,10 @@ def run(as_of: date) -> None:
     from safer_communities.periods import Quarter
 
     with _warehouse() as warehouse:
-        print(f"\nwarehouse: {warehouse.shown_url} (mart.dashboard_quarterly, mart.dashboard_summary, "
-              f"mart.dashboard_published, mart.dashboard_monthly)"
-              f"\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent} "
-              f"(dashboard, monthly series and summary, CSV and Parquet, per quarter: <quarter>/latest/, "
-              f"every version v1, v2, ... and changelog.md)"
-              f"\nboard reports: {home() / 'reports'} (report.html and report.pdf per quarter: <quarter>/latest/)"
-              f"\nlanded files: {home() / 'landing'}"
-              f"\nquarantine: {home() / 'quarantine'}\nwhole run: {time.monotonic() - job_began:.0f} s")
+        print(f"\nwarehouse: {warehouse.shown_url} (mart.dashboard_published, docs/warehouse.md)"
+              f"\nexports: {export_folder(Quarter.parse(DEMO_QUARTER)).parent}/<quarter>/latest/ (CSV, Parquet, "
+              f"data dictionary)\nboard reports: {home() / 'reports'}/<quarter>/latest/report.html and .pdf"
+              f"\ntask logs: {logs}\nwhole run: {time.monotonic() - job_began:.0f} s")
 
 
 def picture() -> None:
@@ -332,14 +395,14 @@ def picture() -> None:
             "SELECT p.quarter_label, SUM(d.referrals) AS referrals FROM core.da_referrals_monthly AS d "
             "JOIN core.dim_period AS p ON p.month_start = d.month_start WHERE p.quarter_label >= '2014/15 Q1' "
             "GROUP BY p.quarter_label ORDER BY p.quarter_label")
-    print("\nMARAC referrals and repeats (core.marac_quarterly, county):")
-    print(_table([{**r, "repeat %": f"{100 * r['repeats'] / r['referrals']:.1f}"} for r in marac],
-                 ["quarter_label", "referrals", "repeats", "repeat %"]))
-    print("\nIOM cohort offending reduction (core.iom_cohort_reduction, county):")
-    print(_table([{**r, "reduction_pct": f"{r['reduction_pct']:.1f}"} for r in iom],
-                 ["cohort_fy", "cohort_size", "reduction_pct"]))
-    print("\nReferrals to domestic abuse support services (core.da_referrals_monthly, county):")
-    print(_table(abuse, ["quarter_label", "referrals"]))
+    da = {row["quarter_label"]: row["referrals"] for row in abuse}
+    print("\nThe seed report's picture, county (core.marac_quarterly, core.da_referrals_monthly):")
+    print(_table([{"quarter": r["quarter_label"], "MARAC referrals": r["referrals"], "repeats": r["repeats"],
+                   "repeat %": f"{100 * r['repeats'] / r['referrals']:.1f}",
+                   "domestic abuse support referrals": da.get(r["quarter_label"], "-")} for r in marac],
+                 ["quarter", "MARAC referrals", "repeats", "repeat %", "domestic abuse support referrals"]))
+    print("IOM cohort offending reduction (core.iom_cohort_reduction): "
+          + ", ".join(f"{r['cohort_fy']} {r['reduction_pct']:.1f}% ({r['cohort_size']} offenders)" for r in iom))
 
 
 def main(argv: list[str] | None = None) -> None:
