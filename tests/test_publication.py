@@ -139,7 +139,7 @@ def test_a_data_change_publishes_version_2_with_its_change_log_the_same_data_non
     page = report.write(warehouse, QUARTER, as_of=AS_OF)
     assert page == reports / "v1" / "report.html"
     assert listing(exports) == ["changelog.md", "latest", "v1"]
-    assert listing(exports / "v1") == ["CHANGES.md", "cells.json", "dashboard.csv", "dashboard.parquet",
+    assert listing(exports / "v1") == ["CHANGES.md", "README.md", "cells.json", "dashboard.csv", "dashboard.parquet",
                                        "manifest.json", "monthly.csv", "monthly.parquet", "summary.csv",
                                        "summary.parquet"]
     v1 = (exports / "v1" / "dashboard.csv").read_bytes()

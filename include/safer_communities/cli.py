@@ -13,6 +13,7 @@
                          is computed, its source periods, their files, validation, quarantine and loads
     readiness QUARTER ... [--as-of DATE]  is each quarter's dashboard complete by its reporting date? print, record
     retention [--as-of DATE]  delete the raw files holding people that their source's retention rule says are due
+    dictionary [--out FILE] [--check] [--postgres URL]  write docs/data-dictionary.md from the warehouse's comments
 """
 
 from __future__ import annotations
@@ -265,6 +266,21 @@ def _demo_key() -> None:
     print(f"pseudonymisation key: {path} (generated for the local demo; production uses the Airflow connection)")
 
 
+def data_dictionary(out: str | None, check: bool, postgres: str | None) -> None:
+    """Write (or, with ``check``, compare) the data dictionary generated from a fresh migration on both engines."""
+    from safer_communities import dictionary
+
+    path = Path(out) if out else dictionary.DICTIONARY_PATH
+    page = dictionary.generate(postgres or dictionary.DEFAULT_POSTGRES)
+    if check:
+        if not path.exists() or path.read_text(encoding="utf-8") != page:
+            sys.exit(f"{path} is out of date: run `safer-communities dictionary` and commit it")
+        print(f"{path} is up to date")
+        return
+    path.write_text(page, encoding="utf-8")
+    print(f"data dictionary: {path}")
+
+
 def _run_after(as_of: date, number: int) -> datetime:
     """A run's date: the as-of day (what the tasks judge deadlines by), at the wall clock's time of day
     plus ``number`` microseconds, so every run of a DAG has its own run id, in this job and in the next."""
@@ -452,6 +468,14 @@ def main(argv: list[str] | None = None) -> None:
                                                               "under their source's retention rule")
     retention_parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                                   help="the date to judge by (default: today)")
+    dictionary_parser = commands.add_parser("dictionary", help="write docs/data-dictionary.md from the comments of "
+                                                                "sql/ddl/, as DuckDB and PostgreSQL hold them")
+    dictionary_parser.add_argument("--out", help="the file to write (default: docs/data-dictionary.md)")
+    dictionary_parser.add_argument("--check", action="store_true",
+                                   help="write nothing; fail if the file is not what would be written")
+    dictionary_parser.add_argument("--postgres", default=None,
+                                   help="the PostgreSQL server to migrate a scratch database on, as a SQLAlchemy URL "
+                                        "without a database (default: postgresql+psycopg://postgres@127.0.0.1:5432)")
     args = parser.parse_args(argv)
     try:
         _dispatch(args)
@@ -482,6 +506,8 @@ def _dispatch(args: argparse.Namespace) -> None:
         readiness(args.periods, args.as_of or date.today())
     elif args.command == "retention":
         retention(args.as_of or date.today())
+    elif args.command == "dictionary":
+        data_dictionary(args.out, args.check, args.postgres)
     else:
         status(args.periods)
 

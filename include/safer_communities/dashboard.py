@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from safer_communities import disclosure, statistics
 from safer_communities.availability import STATUSES
 from safer_communities.indicators import Catalogue, Indicator, display, on_track, value_range
-from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
+from safer_communities.periods import FinancialYear, Month, Quarter, data_window, financial_year_label, month_range
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
 
 if TYPE_CHECKING:
@@ -179,11 +179,6 @@ def trend_months(quarter: Quarter) -> list[Month]:
 
 def a_year_before(months: list[Month]) -> list[Month]:
     return [month.shift(-12) for month in months]
-
-
-def data_window(quarter: Quarter) -> tuple[Month, Month]:
-    """The first and last month any row of the quarter reads: two financial years back, to the quarter's end."""
-    return Month(quarter.fy_start - 2, 4), quarter.months[-1]
 
 
 # ---------------------------------------------------------------------------- availability
@@ -847,13 +842,21 @@ def latest_export(quarter: Quarter, root: Path | None = None) -> Path:
     return latest(export_folder(quarter, root))
 
 
-EXPORTS = (
-    ("dashboard", "SELECT * FROM mart.dashboard_published WHERE quarter_label = :quarter "
-                  "ORDER BY sort_order, area_type, area_name"),
-    ("monthly", "SELECT * FROM mart.dashboard_monthly_published WHERE quarter_label = :quarter "
-                "ORDER BY sort_order, area_type, area_name, month_start"),
-    ("summary", "SELECT * FROM mart.dashboard_summary WHERE quarter_label = :quarter ORDER BY sort_order"),
+EXPORTS = (  # file name, the view it is read from, its order
+    ("dashboard", "mart.dashboard_published", "sort_order, area_type, area_name"),
+    ("monthly", "mart.dashboard_monthly_published", "sort_order, area_type, area_name, month_start"),
+    ("summary", "mart.dashboard_summary", "sort_order"),
 )
+EXPORT_README = "README.md"  # beside the files: their columns, types and meanings (dictionary.export_readme)
+
+
+def _csv_column(column: str, kind: str) -> str:
+    """A column as the CSV shows it: a whole DOUBLE (a count, a rank) without ``.0``; others as typed."""
+    if kind != "DOUBLE":
+        return f"CAST({column} AS {kind}) AS {column}"
+    value = f"CAST({column} AS DOUBLE)"
+    return (f"CASE WHEN {value} = trunc({value}) AND abs({value}) < 1e15 THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) "
+            f"ELSE CAST({value} AS VARCHAR) END AS {column}")
 
 
 def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
@@ -866,16 +869,18 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
     import duckdb
     import pandas as pd
 
-    from safer_communities import publication
+    from safer_communities import dictionary, publication
     from safer_communities.warehouse import query
 
     with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
-        tables = {name: query(connection, sql, {"quarter": str(quarter)}) for name, sql in EXPORTS}
+        tables = {name: query(connection, f"SELECT * FROM {view} WHERE quarter_label = :quarter ORDER BY {order}",
+                              {"quarter": str(quarter)}) for name, view, order in EXPORTS}
+        mart = dictionary.read(connection, ("mart",))  # the columns' meanings, for the README beside the files
         sources = publication.source_periods(quarter, sources if sources is not None
                                              else query(connection, publication.SOURCE_FILES_SQL))
     version = publication.plan(export_folder(quarter, root), "dashboard export", tables, sources,
                                publication.stamp(quarter, tables["summary"]))
-    names = [f"{name}.{suffix}" for name, _ in EXPORTS for suffix in ("csv", "parquet")]
+    names = [f"{name}.{suffix}" for name, _, _ in EXPORTS for suffix in ("csv", "parquet")]
     if not version.new:
         version.files = [version.path / name for name in names]
         return version
@@ -885,14 +890,19 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
         for name, rows in tables.items():
             columns = list(rows[0]) if rows else []
             frame = pd.DataFrame(rows, columns=columns, dtype=object)  # noqa: F841 (read by DuckDB below)
-            types = EXPORT_TYPES[name]
-            typed = ", ".join(f"CAST({column} AS {types.get(column, 'VARCHAR')}) AS {column}" for column in columns)
+            types = {column: EXPORT_TYPES[name].get(column, "VARCHAR") for column in columns}
+            typed = ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in types.items())
+            as_csv = ", ".join(_csv_column(column, kind) for column, kind in types.items())
             with duckdb.connect() as connection:
-                for suffix, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
+                for suffix, select, options in (("csv", as_csv, "FORMAT csv, HEADER true"),
+                                                ("parquet", typed, "FORMAT parquet")):
                     path = folder / f"{name}.{suffix}"
                     quoted = str(path).replace("'", "''")
-                    connection.execute(f"COPY (SELECT {typed} FROM frame) TO '{quoted}' ({options})")
+                    connection.execute(f"COPY (SELECT {select} FROM frame) TO '{quoted}' ({options})")
                     written.append(path)
+        readme = dictionary.export_readme(mart, {name: view for name, view, _ in EXPORTS}, EXPORT_TYPES,
+                                          f"Dashboard export, {quarter}")
+        (folder / EXPORT_README).write_text(readme, encoding="utf-8")
         return written
 
     version.files = publication.publish(version, write)

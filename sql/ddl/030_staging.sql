@@ -36,3 +36,7 @@ CREATE TABLE IF NOT EXISTS staging.ref_period (
     financial_year VARCHAR, fy_start_year INTEGER, fy_quarter INTEGER, quarter_label VARCHAR,
     quarter_start DATE, month_of_fy INTEGER
 );
+COMMENT ON TABLE staging.ref_lsoa_lookup IS 'Transit copy of include/reference/lsoa11_to_lad15_llr.csv (ONS LSOA 2011 to district 2015), filled and emptied within every migrate, so always empty otherwise; read core.dim_lsoa.';
+COMMENT ON TABLE staging.ref_district_population IS 'Transit copy of include/reference/district_population.csv (ONS mid-year estimates), filled and emptied within every migrate, so always empty otherwise; read core.dim_area and core.area_population.';
+COMMENT ON TABLE staging.ref_crime_type IS 'Transit copy of include/reference/police_crime_types.csv (the data.police.uk crime types), filled and emptied within every migrate, so always empty otherwise; read core.dim_crime_type.';
+COMMENT ON TABLE staging.ref_period IS 'Transit copy of the period calendar (FY 2000/01 to 2040/41) built by the migration, filled and emptied within every migrate, so always empty otherwise; read core.dim_period.';
