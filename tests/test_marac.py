@@ -373,7 +373,8 @@ def test_a_second_rotation_resolves_the_first_keys_pseudonyms_to_the_third(home,
     flags = {r["case_ref"]: bool(r["is_repeat"])
              for r in warehouse.query("SELECT case_ref, is_repeat FROM core.marac_referral_repeat")}
     # M15-203: VIC-0006's last referral (2015-01-02) was under the first key, and no file naming VIC-0006 was
-    # loaded while that key was accepted: the link was never made, so the repeat is not found (README, Key rotation)
+    # loaded while that key was accepted: the link was never made, so the repeat is not found
+    # (docs/operating.md, Key rotation)
     assert {case: flags[pseudonym(case, KEY_C)] for case, *_ in SECOND_ROTATION_Q2} == {
         "M15-201": True, "M15-202": True, "M15-203": False}
     assert flags[pseudonym("M15-101", KEY_B)] and flags[pseudonym("M15-103", KEY_B)]  # the first rotation's hold

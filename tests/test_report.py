@@ -465,7 +465,7 @@ SCREENSHOTS = Path(__file__).parent.parent / "docs" / "images"
 def test_the_report_in_headless_chromium_on_a_phone_and_as_pdf(built, tmp_path):
     """Debian's Chromium opens the page with no console error and no request but the page itself, shows the
     appendix table, fits a 390-pixel phone screen without sideways scrolling, and prints at most eight A4
-    pages, each numbered. The README's pictures are these screenshots (SAFER_COMMUNITIES_SCREENSHOTS=1 keeps
+    pages, each numbered. The pictures in docs/dashboard.md are these screenshots (SAFER_COMMUNITIES_SCREENSHOTS=1 keeps
     them in docs/images)."""
     import os
     import subprocess

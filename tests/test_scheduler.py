@@ -231,7 +231,7 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
             ingestion = {dag_id: trigger(dag_id, q1) for dag_id in INGESTION}
             ingest(ingestion, {q1})
             phase(f"ingestion for {q1} succeeded")
-            for dag_id, run_id in ingestion.items():  # per-task figures for the README (a process each)
+            for dag_id, run_id in ingestion.items():  # per-task figures for docs/figures.md (a process each)
                 tis = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances").raise_for_status().json()
                 print(dag_id, ", ".join(f"{ti['task_id']} {ti['duration']:.1f}s" for ti in tis["task_instances"]))
             runs = wait(f"the {DASHBOARD} runs for {q1}", deployment, RUN_TIMEOUT,

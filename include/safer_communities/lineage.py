@@ -1,9 +1,10 @@
 """Lineage: the datasets each step read and wrote, told to a lineage server through Airflow's OpenLineage provider.
 
 Off by default: the provider sends nothing until an operator configures a transport
-(``AIRFLOW__OPENLINEAGE__TRANSPORT``, see README "Lineage"). Then a task built with :func:`lineage_task` names,
-in the COMPLETE event of each of its runs, what that run read and wrote, so a server such as Marquez shows the
-chain origin file -> landed file -> validated file -> staging and core tables -> mart tables and exports:
+(``AIRFLOW__OPENLINEAGE__TRANSPORT``, see docs/operating.md, "Lineage"). Then a task built with
+:func:`lineage_task` names, in the COMPLETE event of each of its runs, what that run read and wrote, so a server
+such as Marquez shows the chain origin file -> landed file -> validated file -> staging and core tables -> mart
+tables and exports:
 
 =========  ======================================  ==================================================
 step       inputs                                  outputs

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS core.area_population (
     females    INTEGER,
     PRIMARY KEY (area_code, year)
 );
-COMMENT ON TABLE core.area_population IS 'ONS mid-year population estimates by area and year, from include/reference/district_population.csv: mid-2014 (exact, with females) and mid-2015 (rounded to 100, no female split). The county''s figures are the sums of its seven districts''. A rate uses its own year''s estimate, else the nearest (README, Population years).';
+COMMENT ON TABLE core.area_population IS 'ONS mid-year population estimates by area and year, from include/reference/district_population.csv: mid-2014 (exact, with females) and mid-2015 (rounded to 100, no female split). The county''s figures are the sums of its seven districts''. A rate uses its own year''s estimate, else the nearest (docs/dashboard.md, Population years).';
 COMMENT ON COLUMN core.area_population.area_code IS 'The area (core.dim_area): the county, a district, Leicester or Rutland.';
 COMMENT ON COLUMN core.area_population.year IS 'The year of the mid-year (30 June) estimate, e.g. 2015: the rates of financial year 2015/16 are per it.';
 COMMENT ON COLUMN core.area_population.persons IS 'All residents.';
