@@ -216,7 +216,7 @@ def _run_suite(rules: list[Rule], contract: Contract, period: Period, parsed: Pa
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
         suite.add_expectation(_expectation(rule, contract, period))
-    outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "SUMMARY"})
+    outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "BASIC"})
     return outcome.results
 
 
