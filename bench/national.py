@@ -67,7 +67,7 @@ def _declare(forces: int) -> tuple[Path, Path, list[str]]:
         (dags / f"ingest_{name}.py").write_text(
             # "airflow" and "dag" in the text: Airflow's safe mode parses only files that mention both
             '"""Benchmark: one force\'s street-level crime, an Airflow ingestion DAG."""\n\n'
-            "from safer_communities.ingestion_dag import ingestion_dag\n\n"
+            "from safer_communities.orchestration.ingestion_dag import ingestion_dag\n\n"
             f'ingestion_dag(dag_id="ingest_{name}", sources=["{name}"], doc_md=__doc__, schedule=None)\n')
     return registry, dags, [f"ingest_{name}" for name in sources]
 

@@ -152,7 +152,7 @@ def child_pipeline(job: dict) -> dict:
     else:
         import duckdb_engine  # noqa: F401
 
-    from safer_communities import extract, ingest, validation
+    from safer_communities.sources import extract, ingest, validation
     from safer_communities.warehouse import Warehouse
 
     imports_s = time.perf_counter() - started

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 
 from airflow.sdk import Param, dag, task
 
-from safer_communities.dashboard_dag import QUARTER_PATTERN
-from safer_communities.ingestion_dag import task_defaults
+from safer_communities.orchestration.dashboard_dag import QUARTER_PATTERN
+from safer_communities.orchestration.ingestion_dag import task_defaults
 from safer_communities.settings import WRITER_POOL
 
 QUARTER_HELP = (
@@ -53,8 +53,8 @@ def dashboard_deadlines():
         """Assess and record each quarter as at the run's date; alert on the quarters newly late."""
         from airflow.sdk import get_current_context
 
-        from safer_communities import readiness
         from safer_communities.alerts import task_url
+        from safer_communities.dashboard import readiness
         from safer_communities.errors import fail_fast
         from safer_communities.warehouse import Warehouse
 

@@ -20,6 +20,6 @@ deadline); run by hand with a `period` (a month like `2015-04`, a quarter or a f
 Owner: community safety data team.
 """
 
-from safer_communities.ingestion_dag import ingestion_dag
+from safer_communities.orchestration.ingestion_dag import ingestion_dag
 
 ingestion_dag(dag_id="ingest_domestic_abuse", sources=["domestic_abuse_referrals"], doc_md=__doc__)

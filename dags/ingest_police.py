@@ -17,6 +17,6 @@ deadline); run by hand with a `period` for any month, quarter or year.
 Owner: community safety data team.
 """
 
-from safer_communities.ingestion_dag import ingestion_dag
+from safer_communities.orchestration.ingestion_dag import ingestion_dag
 
 ingestion_dag(dag_id="ingest_police", sources=["police_street_crime"], doc_md=__doc__)

@@ -22,6 +22,6 @@ deadline); run by hand with a `period` (a financial year like `2014/15`).
 Owner: community safety data team.
 """
 
-from safer_communities.ingestion_dag import ingestion_dag
+from safer_communities.orchestration.ingestion_dag import ingestion_dag
 
 ingestion_dag(dag_id="ingest_probation", sources=["iom_cohort"], doc_md=__doc__)

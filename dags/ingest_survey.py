@@ -22,6 +22,6 @@ deadline); run by hand with a `period` (a quarter like `2015/16 Q1`, or a
 financial year like `2015/16`). Owner: community safety data team.
 """
 
-from safer_communities.ingestion_dag import ingestion_dag
+from safer_communities.orchestration.ingestion_dag import ingestion_dag
 
 ingestion_dag(dag_id="ingest_survey", sources=["community_survey"], doc_md=__doc__)

@@ -26,6 +26,6 @@ financial year like `2015/16`). The re-offending cohort of a quarter is awaited
 for 18 months. Owner: community safety data team.
 """
 
-from safer_communities.ingestion_dag import ingestion_dag
+from safer_communities.orchestration.ingestion_dag import ingestion_dag
 
 ingestion_dag(dag_id="ingest_youth", sources=["youth_first_time_entrants", "youth_reoffending"], doc_md=__doc__)

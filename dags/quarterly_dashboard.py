@@ -27,7 +27,7 @@ backfill; or with a partition key through the REST API or the UI.
 Owner: community safety data team.
 """
 
-from safer_communities.dashboard_dag import dashboard_dag
+from safer_communities.orchestration.dashboard_dag import dashboard_dag
 
 dashboard_dag(
     dag_id="quarterly_dashboard",

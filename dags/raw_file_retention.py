@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
-from safer_communities.ingestion_dag import task_defaults
+from safer_communities.orchestration.ingestion_dag import task_defaults
 from safer_communities.settings import WRITER_POOL
 
 
@@ -39,8 +39,8 @@ def raw_file_retention():
         """Delete the raw files due at the run's date and record each; return the count per source."""
         from collections import Counter
 
-        from safer_communities import retention
         from safer_communities.errors import fail_fast
+        from safer_communities.sources import retention
         from safer_communities.warehouse import Warehouse
 
         as_of = dag_run.run_after.date()

@@ -1,19 +1,19 @@
 """Airflow plugin: the pipeline's data-quality pages and board reports, one click from a DAG run.
 
 Adds the extra link "Data quality and reports" to the tasks that write them and serves the pages
-from the api-server at ``/safer-communities`` (``safer_communities.airflow_pages``).
+from the api-server at ``/safer-communities`` (``safer_communities.orchestration.airflow_pages``).
 """
 
 from functools import cache
 
 from airflow.plugins_manager import AirflowPlugin
 
-from safer_communities.airflow_pages import PREFIX, RunPagesLink
+from safer_communities.orchestration.airflow_pages import PREFIX, RunPagesLink
 
 
 @cache
 def _apps() -> list[dict]:
-    from safer_communities.airflow_pages import app
+    from safer_communities.orchestration.airflow_pages import app
 
     return [{"app": app(), "url_prefix": PREFIX, "name": "Safer Communities pages"}]
 

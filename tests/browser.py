@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from safer_communities.report import CHROMIUM_FLAGS, chromium
+from safer_communities.publish.report import CHROMIUM_FLAGS, chromium
 
 TIMEOUT = 60.0
 

@@ -79,7 +79,7 @@ def deliver_file(home, source: str, period: str, content: bytes, ext: str = "csv
     from pathlib import Path
 
     from safer_communities.periods import parse_any
-    from safer_communities.registry import get_source
+    from safer_communities.sources.registry import get_source
 
     locations = [Path(p) for p in get_source(source).locations_for(parse_any(period), home / "drop")]
     for location in locations:
@@ -95,9 +95,9 @@ def raw_references(drop) -> set[str]:
     import glob
     import re
 
-    from safer_communities.contracts import load_contract
-    from safer_communities.extract import parse_extract
-    from safer_communities.registry import default_registry
+    from safer_communities.sources.contracts import load_contract
+    from safer_communities.sources.extract import parse_extract
+    from safer_communities.sources.registry import default_registry
 
     refs: set[str] = set()
     for source in default_registry().values():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import airflow_pages
+from safer_communities.orchestration import airflow_pages
 
 PROJECT = Path(__file__).resolve().parents[1]
 QUALITY = "/safer-communities/quality"

@@ -105,7 +105,7 @@ def test_a_failure_a_retry_may_cure_is_retried_and_alerted_once_after_the_last_t
         dag_warehouse, home, alert_connections, dagbag, monkeypatch):
     """A broken transfer may pass next time: Airflow retries the pull; the last try's failure is recorded as the
     quarter's status and fails the run, alerted once (the first try, up for retry, is not alerted)."""
-    from safer_communities import transports
+    from safer_communities.sources import transports
 
     inbox, webhook = alert_connections
 
@@ -150,7 +150,8 @@ def test_the_dashboard_dag_alerts_its_failures_too(airflow_db, alert_connections
 def test_a_publication_the_disclosure_audit_refuses_fails_at_once_writes_nothing_and_is_alerted(
         dag_warehouse, alert_connections, dagbag, monkeypatch):
     """East's 3 first-time entrants with only the small numbers hidden: West and the county give them away."""
-    from safer_communities import dashboard, disclosure
+    from safer_communities import dashboard
+    from safer_communities.dashboard import disclosure
     from safer_communities.periods import Quarter
     from safer_communities.warehouse import Warehouse
     from tests.test_disclosure import AREAS, EAST, WEST, available, observation, quarters
@@ -272,8 +273,8 @@ def test_webhook_url_from_the_connection():
 def test_quality_findings_name_rejected_and_incomplete_periods(home, warehouse, key):
     """On DuckDB and PostgreSQL: a rejected quarter names its rule, an incomplete one its failed check, clean
     quarters are left out."""
-    from safer_communities import ingest
     from safer_communities.alerts import quality_findings
+    from safer_communities.sources import ingest
 
     for quarter, rows in REFERRALS.items():
         deliver_file(home, MARAC, quarter, csv_bytes(HEADER, rows))
@@ -300,8 +301,8 @@ def test_a_file_not_delivered_by_its_deadline_is_a_finding_but_awaited_and_outag
     quarter judged before its deadline (awaited) is not, nor is the police's declared NICHE outage."""
     from datetime import date
 
-    from safer_communities import ingest
     from safer_communities.alerts import quality_findings
+    from safer_communities.sources import ingest
 
     def findings(source: str, period: str, as_of: date) -> list[dict]:
         states = ingest.check_availability(ingest.plan(source, period), as_of=as_of)

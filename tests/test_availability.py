@@ -1,6 +1,7 @@
 from datetime import date
 
-from safer_communities.availability import (
+from safer_communities.periods import FinancialYear, Month
+from safer_communities.sources.availability import (
     LOADED,
     STATUS_WORDS,
     STATUSES,
@@ -13,8 +14,7 @@ from safer_communities.availability import (
     missing_status,
     outage_status,
 )
-from safer_communities.periods import FinancialYear, Month
-from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, load_registry
+from safer_communities.sources.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, load_registry
 
 POLICE = load_registry()["police_street_crime"]
 MARCH = Month(2020, 3)  # deadline: 31 March + 60 days = 30 May 2020
@@ -94,7 +94,7 @@ def test_loaded_status_is_available_or_incomplete():
 
 
 def test_a_scheduled_run_looks_again_for_periods_still_awaited():
-    from safer_communities.availability import scheduled_periods
+    from safer_communities.sources.availability import scheduled_periods
 
     # police: due 60 days after the month; on 1 September 2015 July is new, June (due 29 August) is
     # looked for once more, May (due 30 July, +31 days = 30 August) no longer
@@ -138,7 +138,7 @@ def test_a_follow_up_without_a_start_date_or_a_delivery_date():
 
 
 def test_volume_against_the_sources_own_recent_history():
-    from safer_communities.registry import Volume
+    from safer_communities.sources.registry import Volume
 
     rule = Volume(check="volume", min_ratio_to_median=0.7, history_periods=6, min_history_periods=3)
     months = {"2019-10": 9000, "2019-11": 8800, "2019-12": 8600}

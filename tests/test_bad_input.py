@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
+from safer_communities.sources import ingest
 from tests.conftest import drop_police
 from tests.police_samples import COLUMNS, january_rows, to_bytes
 

@@ -80,7 +80,7 @@ def test_ingest_police_shape(dagbag):
 def test_the_dashboard_is_triggered_by_every_registered_source_keyed_by_quarter(dagbag):
     from airflow.sdk import PartitionedAssetTimetable
 
-    from safer_communities.registry import default_registry
+    from safer_communities.sources.registry import default_registry
 
     dag = dagbag.dags["quarterly_dashboard"]
     assert isinstance(dag.timetable, PartitionedAssetTimetable)
@@ -290,9 +290,9 @@ def test_errors_no_retry_can_fix_fail_at_once_and_others_are_retried():
 
     from safer_communities.errors import WarehouseNotMigrated, fail_fast
     from safer_communities.periods import PeriodError
-    from safer_communities.pseudonymise import PseudonymisationKeyMissing
-    from safer_communities.registry import RegistryError
-    from safer_communities.transports import TransferError
+    from safer_communities.sources.pseudonymise import PseudonymisationKeyMissing
+    from safer_communities.sources.registry import RegistryError
+    from safer_communities.sources.transports import TransferError
 
     for error in (PeriodError("'2015-13' is not a month"), PseudonymisationKeyMissing("no pseudonymisation key"),
                   RegistryError("sources.yaml: source 'x': cadence: bad"), WarehouseNotMigrated("schema")):

@@ -12,7 +12,7 @@ import pytest
 
 from safer_communities import dashboard
 from safer_communities.dashboard import COUNTY, Area
-from safer_communities.indicators import Catalogue
+from safer_communities.dashboard.indicators import Catalogue
 from safer_communities.periods import FinancialYear, Month, Quarter, month_range
 
 QUARTER = Quarter(2015, 1)  # April-June 2015
@@ -262,7 +262,7 @@ def test_an_annual_cohort_shows_in_the_next_year_against_the_cohort_before():
     assert county["value"] == 56.0 and county["previous_value"] == 39.0 and county["last_year_value"] == 39.0
     assert county["on_track"] == "green" and county["target_text"] == "better than the previous cohort"
     # 44 follow-up offences: Byar limits on 44 against the baseline of 100
-    from safer_communities.statistics import byar_interval
+    from safer_communities.dashboard.statistics import byar_interval
 
     low, high = byar_interval(44)
     assert county["interval_lower"] == pytest.approx(100 - high, abs=1e-6)
@@ -406,7 +406,7 @@ def test_a_source_period_is_read_by_the_quarters_its_windows_reach():
     from datetime import date
 
     from safer_communities.dashboard import dependent_quarters
-    from safer_communities.indicators import load_catalogue
+    from safer_communities.dashboard.indicators import load_catalogue
 
     real = load_catalogue()
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import dashboard, ingest
+from safer_communities import dashboard
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.demo import REPORT_DATE, generate
-from safer_communities.indicators import load_catalogue
 from safer_communities.periods import Quarter
-from safer_communities.registry import default_registry
+from safer_communities.sources import ingest
+from safer_communities.sources.registry import default_registry
 from safer_communities.warehouse import Warehouse
 from tests.attacker import attack, read_export, recovered
 from tests.conftest import PG_SERVER, PSEUDONYMISATION_KEY, _admin

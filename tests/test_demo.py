@@ -18,13 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import demo, ingest
-from safer_communities.availability import check_district_collapse, check_no_location_share
-from safer_communities.contracts import load_contract
-from safer_communities.extract import parse_extract
+from safer_communities import demo
 from safer_communities.periods import FinancialYear, Month, Quarter, month_range
-from safer_communities.registry import DistrictCollapse, LocalTransport, NoLocationShare, get_source, load_registry
 from safer_communities.settings import REFERENCE_DIR
+from safer_communities.sources import ingest
+from safer_communities.sources.availability import check_district_collapse, check_no_location_share
+from safer_communities.sources.contracts import load_contract
+from safer_communities.sources.extract import parse_extract
+from safer_communities.sources.registry import (
+    DistrictCollapse,
+    LocalTransport,
+    NoLocationShare,
+    get_source,
+    load_registry,
+)
 
 REPORT_DATE = date(2015, 9, 17)
 KEY = "test-only-key-not-a-secret"
@@ -148,7 +155,7 @@ LATEST = {  # source -> (period, path) of the file checked against its contract
 
 def _validate(path: Path, source_name: str, period: str):
     from safer_communities.periods import parse_any
-    from safer_communities.validation import validate
+    from safer_communities.sources.validation import validate
 
     contract = load_contract(get_source(source_name).contract)
     pseudonymise = None

@@ -105,8 +105,7 @@ def _forget_queue(broker_url: str, queue: str) -> None:
 def test_compose_deployment_runs_ingest_police_on_celery_with_postgres_and_redis(home, tmp_path, compose_databases):
     from sqlalchemy.engine import make_url
 
-    from safer_communities import roles
-    from safer_communities.warehouse import Warehouse
+    from safer_communities.warehouse import Warehouse, roles
 
     metadata = compose_databases["metadata"]
     warehouse_conn = make_url(compose_databases["warehouse"]).set(drivername="postgres").render_as_string(

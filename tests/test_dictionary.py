@@ -1,4 +1,5 @@
-"""The data dictionary (``safer_communities.dictionary``, ``safer-communities dictionary``) and the typed exports.
+"""The data dictionary (``safer_communities.warehouse.dictionary``, ``safer-communities dictionary``) and the typed
+exports.
 
 The dictionary is generated from the catalogue of a freshly migrated DuckDB file and PostgreSQL database; the
 committed ``docs/data-dictionary.md`` must be exactly what is generated, and every table, view and column must
@@ -14,8 +15,9 @@ import re
 import pytest
 from sqlalchemy import text
 
-from safer_communities import cli, dictionary
-from safer_communities.dictionary import Column, DictionaryError, Relation
+from safer_communities import cli
+from safer_communities.warehouse import dictionary
+from safer_communities.warehouse.dictionary import Column, DictionaryError, Relation
 from tests.conftest import PG_SERVER
 
 pytestmark = pytest.mark.postgres

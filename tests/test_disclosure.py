@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from safer_communities import dashboard, disclosure
-from safer_communities.dashboard import COUNTY, Area
-from safer_communities.indicators import load_catalogue
+from safer_communities import dashboard
+from safer_communities.dashboard import COUNTY, Area, disclosure
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.periods import FinancialYear, Month, Quarter, month_range
 from tests.attacker import attack, is_recovered
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
+from safer_communities.sources import ingest
 from tests.partner_files import csv_bytes, deliver_file, xlsx_bytes
 
 AS_OF = date(2026, 11, 26)

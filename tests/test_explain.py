@@ -1,4 +1,4 @@
-"""The chain behind a dashboard cell (``safer_communities.explain`` and ``safer-communities explain``).
+"""The chain behind a dashboard cell (``safer_communities.publish.explain`` and ``safer-communities explain``).
 
 On ``tests/test_report.py``'s demo warehouse (every source ingested as at the seed report's date into one
 DuckDB file, the dashboard computed for 2014/15 Q1 to 2015/16 Q1). What the chain should
@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text as sql
 
-from safer_communities import cli, dashboard, explain, ingest
+from safer_communities import cli, dashboard
+from safer_communities.dashboard.indicators import display, load_catalogue
 from safer_communities.demo import REPORT_DATE, generate, marac_path
-from safer_communities.indicators import display, load_catalogue
 from safer_communities.periods import Quarter, previous
+from safer_communities.publish import explain
+from safer_communities.publish.wording import hidden_because
 from safer_communities.settings import PROJECT_DIR
+from safer_communities.sources import ingest
 from safer_communities.warehouse import Warehouse
-from safer_communities.wording import hidden_because
 from tests import test_report
 
 SEED = "2015/16 Q1"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from safer_communities import cli, ingest
+from safer_communities import cli
+from safer_communities.sources import ingest
 from tests.conftest import drop_police
 from tests.police_samples import january_rows, to_bytes
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safer_communities import ingest
 from safer_communities.settings import CONFIG_DIR
-from safer_communities.transports import TransferError
+from safer_communities.sources import ingest
+from safer_communities.sources.transports import TransferError
 from tests.conftest import POLICE_FIXTURES
 from tests.http_server import LoopbackServer, Reply
 
@@ -359,8 +359,8 @@ def test_police_api_failing_on_every_attempt_fails_the_availability_check(police
 def test_connection_port_is_used_when_the_host_carries_its_scheme(police_http, tmp_path, monkeypatch):
     """Airflow HTTP connections often hold the whole base URL in host ('http://127.0.0.1'); the port still applies."""
     from safer_communities.periods import Month
-    from safer_communities.registry import get_source
-    from safer_communities.transports import transport_for
+    from safer_communities.sources.registry import get_source
+    from safer_communities.sources.transports import transport_for
 
     monkeypatch.setenv(
         "AIRFLOW_CONN_POLICE_FILES",

@@ -6,8 +6,8 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from safer_communities import ingest
-from safer_communities.contracts import PARSE_RULES, load_contract
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import PARSE_RULES, load_contract
 from tests.conftest import drop_police
 from tests.police_samples import january_rows, to_bytes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from safer_communities.indicators import (
+from safer_communities.dashboard.indicators import (
     CATALOGUE_PATH,
     BeatPreviousCohort,
     CatalogueError,

@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
-from safer_communities.contracts import WITHHELD
-from safer_communities.pseudonymise import PseudonymisationKeyMissing
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import WITHHELD
+from safer_communities.sources.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PROJECT
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.partner_files import csv_bytes, deliver_file, values_containing, xlsx_bytes
@@ -267,7 +267,7 @@ def test_a_wrong_file_is_rejected_naming_the_rule(home, warehouse, key, rows, he
 
 
 def test_statuses_late_unavailable_available_without_a_declared_outage(home, warehouse, key):
-    from safer_communities.registry import get_source
+    from safer_communities.sources.registry import get_source
 
     assert get_source(SOURCE).outages == []
     assert [s["period"] for s in ingest.plan(SOURCE, "2015/16 Q1")] == ["2015/16"]  # annual: the financial year

@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
-from safer_communities import dashboard, ingest
+from safer_communities import dashboard
 from safer_communities.periods import Quarter
+from safer_communities.sources import ingest
 from tests.conftest import drop_police
 from tests.partner_files import csv_bytes, xlsx_bytes
 from tests.police_samples import january_rows, to_bytes
@@ -76,7 +77,7 @@ def test_a_file_that_vanishes_after_loading_keeps_its_data_status_and_figures(ho
     assert [r["status"] for r in history] == ["available"]
     assert len(warehouse.query("SELECT notice FROM audit.delivery_notice")) == 2
     # the period's data-quality page lists the notices under its unchanged status
-    from safer_communities import quality_docs
+    from safer_communities.publish import quality_docs
 
     page = quality_docs.render(warehouse, POLICE, "2020-01")
     assert page.count("The file is no longer delivered: ") == 2 and ">available<" in page

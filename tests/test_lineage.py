@@ -178,7 +178,7 @@ def test_by_default_nothing_is_sent_and_the_provider_does_not_listen(airflow_db,
 
 
 def test_names_carry_no_credentials():
-    from safer_communities.lineage import file_dataset, table_datasets, warehouse_namespace
+    from safer_communities.orchestration.lineage import file_dataset, table_datasets, warehouse_namespace
 
     assert file_dataset("https://analyst:hunter2@data.example.gov.uk:8443/leics/2020-01.csv?token=abc#x") == (
         "https://data.example.gov.uk:8443", "/leics/2020-01.csv")
@@ -195,7 +195,7 @@ def test_names_carry_no_credentials():
 
 def test_a_source_with_people_also_names_its_pseudonym_links():
     """MARAC's load writes its fact table, the pseudonym links, and the views over both (read from the SQL)."""
-    from safer_communities.lineage import load_tables
+    from safer_communities.orchestration.lineage import load_tables
 
     assert load_tables("marac_referrals") == {
         "staging.marac_referrals", "core.fact_marac_referral", "staging.pseudonym_link", "core.pseudonym_link",

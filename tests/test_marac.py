@@ -15,11 +15,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from safer_communities import dashboard, ingest
-from safer_communities.contracts import WITHHELD
-from safer_communities.indicators import load_catalogue
+from safer_communities import dashboard
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.periods import Quarter, add_months
-from safer_communities.pseudonymise import PseudonymisationKeyMissing
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import WITHHELD
+from safer_communities.sources.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.conftest import set_pseudonymisation_key
 from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
@@ -265,8 +266,8 @@ def test_reloading_a_quarter_replaces_it(home, warehouse, key):
 def test_a_reference_shifted_into_another_column_is_quoted_nowhere(home, warehouse, key, capfd, caplog):
     """A row whose columns slipped puts the victim's reference in District, and a case's in the date: the rules
     that fail describe those values (kind and length), and no message, log, audit row, page or alert quotes them."""
-    from safer_communities import quality_docs
     from safer_communities.alerts import Alert, quality_findings
+    from safer_communities.publish import quality_docs
 
     caplog.set_level(logging.DEBUG)
     shifted = [*REFERRALS["2014/15 Q2"],

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from safer_communities import ingest, retention
+from safer_communities.sources import ingest, retention
 from tests.conftest import drop_police
 from tests.object_store import STORED, s3_keys, s3_server, storage_env
 from tests.partner_files import csv_bytes, deliver_file, values_containing

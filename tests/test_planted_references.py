@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import ingest
-from safer_communities.contracts import load_contract
-from safer_communities.registry import get_source
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import load_contract
+from safer_communities.sources.registry import get_source
 from tests import test_iom, test_marac, test_survey
 from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
 
@@ -78,9 +78,10 @@ def written_files(home: Path) -> list[Path]:
 @pytest.mark.parametrize("source", sorted(FILES))
 def test_a_reference_planted_in_any_column_is_found_nowhere_the_pipeline_writes(
         source, ext, home, warehouse, key, caplog, capfd):
-    from safer_communities import dashboard, quality_docs
+    from safer_communities import dashboard
     from safer_communities.alerts import Alert, quality_findings
     from safer_communities.periods import Month, parse_any
+    from safer_communities.publish import quality_docs
 
     caplog.set_level(logging.DEBUG)
     period, valid = FILES[source]

@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
 from safer_communities.settings import REFERENCE_DIR
+from safer_communities.sources import ingest
 from tests.conftest import POLICE_FIXTURES, drop_police
 
 MONTHS = ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import dashboard, statistics
-from safer_communities.dashboard import COUNTY, Area
-from safer_communities.indicators import Catalogue
+from safer_communities import dashboard
+from safer_communities.dashboard import COUNTY, Area, statistics
+from safer_communities.dashboard.indicators import Catalogue
 from safer_communities.periods import Month, Quarter, month_range
 from safer_communities.settings import REFERENCE_DIR
 

@@ -12,8 +12,9 @@ from datetime import date
 
 import pytest
 
-from safer_communities import errors, ingest
-from safer_communities.pseudonymise import PseudonymisationKeyInvalid, key_fingerprint, pseudonymiser
+from safer_communities import errors
+from safer_communities.sources import ingest
+from safer_communities.sources.pseudonymise import PseudonymisationKeyInvalid, key_fingerprint, pseudonymiser
 from tests import test_iom, test_marac, test_survey
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.conftest import set_pseudonymisation_key

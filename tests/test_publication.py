@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import dashboard, ingest, publication, report
+from safer_communities import dashboard
+from safer_communities.dashboard import publication
 from safer_communities.periods import Quarter
+from safer_communities.publish import report
+from safer_communities.sources import ingest
 from safer_communities.warehouse import Warehouse, lock_key
 from tests.conftest import drop_police
 from tests.police_samples import january_rows, to_bytes

@@ -1,4 +1,5 @@
-"""Data-quality pages (``safer_communities.quality_docs`` and ``safer-communities quality``), on both engines."""
+"""Data-quality pages (``safer_communities.publish.quality_docs`` and ``safer-communities quality``), on both
+engines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from safer_communities import cli, ingest, quality_docs
+from safer_communities import cli
+from safer_communities.publish import quality_docs
+from safer_communities.sources import ingest
 from tests.conftest import drop_police
 from tests.test_glance import AS_OF, _garbage
 

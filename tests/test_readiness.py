@@ -12,11 +12,12 @@ from urllib.parse import quote
 
 import pytest
 
-from safer_communities import cli, readiness
-from safer_communities.indicators import load_catalogue
+from safer_communities import cli
+from safer_communities.dashboard import readiness
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.periods import Quarter
-from safer_communities.registry import default_registry
 from safer_communities.settings import SQL_DIR
+from safer_communities.sources.registry import default_registry
 from safer_communities.warehouse import Warehouse, run_sql_file
 from tests.alert_channels import BASE_URL, RECIPIENTS, free_port, smtp_connection
 from tests.conftest import PROJECT, PSEUDONYMISATION_KEY
@@ -261,8 +262,8 @@ def test_the_daily_checks_quarters(config):
 def seed_warehouse(tmp_path_factory) -> Path:
     """A DuckDB warehouse with the demo extracts of the source periods 2015/16 Q1 needs ingested as at the board
     meeting (what the main job does for them); closed, so a test can copy the file."""
-    from safer_communities import ingest
     from safer_communities.demo import generate
+    from safer_communities.sources import ingest
 
     root = tmp_path_factory.mktemp("readiness")
     generate(root / "drop")

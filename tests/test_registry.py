@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from safer_communities.periods import Month
-from safer_communities.registry import REGISTRY_PATH, RegistryError, load_registry
+from safer_communities.sources.registry import REGISTRY_PATH, RegistryError, load_registry
 
 
 def _write(tmp_path: Path, mutate) -> Path:

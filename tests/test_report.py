@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from safer_communities import cli, dashboard, ingest, report
+from safer_communities import cli, dashboard
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.demo import REPORT_DATE, generate
-from safer_communities.indicators import load_catalogue
 from safer_communities.periods import Quarter
-from safer_communities.registry import default_registry
+from safer_communities.publish import report
+from safer_communities.sources import ingest
+from safer_communities.sources.registry import default_registry
 from safer_communities.warehouse import Warehouse
 from tests.conftest import PSEUDONYMISATION_KEY
 
@@ -221,7 +223,7 @@ def test_a_change_on_last_year_is_improved_or_worsened_only_when_significant(row
 
 
 def test_the_officer_commentary_is_in_its_place(page):
-    from safer_communities import commentary
+    from safer_communities.publish import commentary
 
     written = commentary.load(Quarter.parse(SEED), load_catalogue())
     summary = squash(page.by_id("summary")["text"])
@@ -267,7 +269,7 @@ def test_the_report_lists_what_the_officer_has_still_to_write(built, published, 
 
 
 def test_a_commentary_file_that_does_not_fit_the_catalogue_names_the_file_and_the_key(tmp_path, monkeypatch):
-    from safer_communities import commentary
+    from safer_communities.publish import commentary
 
     monkeypatch.setenv("SAFER_COMMUNITIES_COMMENTARY", str(tmp_path))
     (tmp_path / "2015-16-Q1.yaml").write_text("quarter: 2015/16 Q1\nindicators:\n  marac_repeats: Rising.\n")
@@ -616,7 +618,7 @@ def test_six_month_trend_charts_are_small_multiples_of_the_published_monthly_ser
 
 def test_a_month_without_data_is_a_grey_band_never_a_zero(built):
     """The police's January to June 2015 drawn alone: the NICHE months are grey bands with no point."""
-    from safer_communities.report import trend_chart
+    from safer_communities.publish.report import trend_chart
 
     rows, monthly, *_ = report._inputs(built[0], SEED)
     series = [r for r in monthly if r["indicator_id"] == "vehicle_crime"]

@@ -7,8 +7,9 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from safer_communities import cli, ingest, retention
-from safer_communities.registry import get_source
+from safer_communities import cli
+from safer_communities.sources import ingest, retention
+from safer_communities.sources.registry import get_source
 from tests.conftest import PROJECT, drop_police
 from tests.partner_files import csv_bytes, deliver_file, values_containing
 from tests.test_marac import AS_OF, HEADER, REFERRALS
@@ -42,8 +43,8 @@ def marac_rows(warehouse) -> tuple[int, int]:
 
 
 def test_every_source_holding_people_deletes_its_raw_files_and_the_others_keep_them():
-    from safer_communities.contracts import load_contract
-    from safer_communities.registry import DeleteRawFiles, default_registry
+    from safer_communities.sources.contracts import load_contract
+    from safer_communities.sources.registry import DeleteRawFiles, default_registry
 
     deleting = {name for name, source in default_registry().items() if isinstance(source.retention, DeleteRawFiles)}
     holding_people = {name for name, source in default_registry().items()

@@ -7,8 +7,8 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from safer_communities import roles
 from safer_communities.periods import Quarter
+from safer_communities.warehouse import roles
 
 
 def as_role(warehouse, role: str, sql: str) -> str:

@@ -64,9 +64,10 @@ metadata_db = airflow_services.metadata_db  # the fixture: a fresh PostgreSQL da
 def preload(warehouse) -> None:
     """The pipeline before the board's quarter: every demo source period loaded but MARAC's and domestic
     abuse's 2015/16 Q1, and the eight quarters before it computed."""
-    from safer_communities import dashboard, ingest
+    from safer_communities import dashboard
     from safer_communities.periods import Quarter
-    from safer_communities.registry import default_registry
+    from safer_communities.sources import ingest
+    from safer_communities.sources.registry import default_registry
 
     for source in sorted(default_registry()):
         for period in ("2013/14", "2014/15", "2015/16 Q1"):
@@ -354,7 +355,8 @@ def test_dashboard_recomputes_every_quarter_that_reads_what_arrived(home, tmp_pa
 
             # Past the retention rules (30 days after the last use; audit times are the clock's), the raw copies
             # hold none either: what is left in landing/ and quarantine/ are the files of sources without people.
-            from safer_communities import retention, settings
+            from safer_communities import settings
+            from safer_communities.sources import retention
 
             with Warehouse(f"duckdb:///{scratch}") as copy:
                 deleted = retention.delete_raw_files(copy, as_of=date.today() + timedelta(days=31), run_id="t")

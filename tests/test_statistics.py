@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from safer_communities.statistics import weighted_wilson_interval, wilson_interval, z_value
+from safer_communities.dashboard.statistics import weighted_wilson_interval, wilson_interval, z_value
 
 
 def test_wilson_95_for_57_of_200_matches_the_reference():
@@ -57,13 +57,13 @@ def test_the_edges_are_exact_and_bad_input_is_refused():
 # --- counts and rates: published reference values -------------------------------------------
 
 def test_byar_limits_for_130_events():
-    from safer_communities.statistics import byar_interval
+    from safer_communities.dashboard.statistics import byar_interval
 
     assert byar_interval(130) == pytest.approx((108.61, 154.37), abs=0.005)
 
 
 def test_exact_poisson_limits_for_7_events():
-    from safer_communities.statistics import count_interval, exact_poisson_interval
+    from safer_communities.dashboard.statistics import count_interval, exact_poisson_interval
 
     assert exact_poisson_interval(7) == pytest.approx((2.814, 14.423), abs=0.0005)
     assert count_interval(7) == exact_poisson_interval(7)  # under 10 events: exact
@@ -72,7 +72,7 @@ def test_exact_poisson_limits_for_7_events():
 
 
 def test_count_interval_switches_to_byar_at_10_events():
-    from safer_communities.statistics import byar_interval, count_interval, exact_poisson_interval
+    from safer_communities.dashboard.statistics import byar_interval, count_interval, exact_poisson_interval
 
     assert count_interval(10) == byar_interval(10)
     assert count_interval(9) == exact_poisson_interval(9)
@@ -81,7 +81,7 @@ def test_count_interval_switches_to_byar_at_10_events():
 
 
 def test_rate_interval_per_1000():
-    from safer_communities.statistics import byar_interval, rate_interval
+    from safer_communities.dashboard.statistics import byar_interval, rate_interval
 
     lower, upper = byar_interval(130)
     assert rate_interval(130, 65_000) == pytest.approx((lower / 65, upper / 65))
@@ -91,7 +91,7 @@ def test_rate_interval_per_1000():
 
 def test_a_perfect_geometric_decline_is_fitted_exactly():
     """y = 64, 32, ..., 2 with a constant population: the slope is ln(1/2); Var(b) = 1 / sum mu (t - tbar)^2."""
-    from safer_communities.statistics import poisson_trend
+    from safer_communities.dashboard.statistics import poisson_trend
 
     counts = [64, 32, 16, 8, 4, 2]
     slope, wald = poisson_trend(counts, [1000] * 6)
@@ -114,14 +114,14 @@ def test_a_perfect_geometric_decline_is_fitted_exactly():
     ],
 )
 def test_trend_labels(counts, polarity, expected):
-    from safer_communities.statistics import trend
+    from safer_communities.dashboard.statistics import trend
 
     assert trend(counts, [50_000] * 6, polarity) == expected
 
 
 def test_trend_uses_the_population_offset():
     """Counts rising exactly with the population are a flat rate: no significant change."""
-    from safer_communities.statistics import trend
+    from safer_communities.dashboard.statistics import trend
 
     populations = [50_000, 55_000, 60_500, 66_550, 73_205, 80_525.5]
     counts = [p / 500 for p in populations]  # 100, 110, 121, ...: +10% a month, like the population
@@ -135,7 +135,7 @@ def test_trend_uses_the_population_offset():
      ([0, 0, 0, 0, 0, 2], True)],  # a district's only events in the last month: no finite slope, no error
 )
 def test_trend_cannot_be_calculated_without_six_complete_months(counts, complete):
-    from safer_communities.statistics import trend
+    from safer_communities.dashboard.statistics import trend
 
     assert trend(counts, [50_000] * len(counts), "low", complete=complete) == "cannot be calculated"
 
@@ -156,6 +156,6 @@ def test_trend_cannot_be_calculated_without_six_complete_months(counts, complete
     ],
 )
 def test_district_comparison(interval, county, value, polarity, expected):
-    from safer_communities.statistics import compare
+    from safer_communities.dashboard.statistics import compare
 
     assert compare(interval, county, value, polarity) == expected

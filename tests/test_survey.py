@@ -15,10 +15,10 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
-from safer_communities.contracts import WITHHELD
-from safer_communities.pseudonymise import PseudonymisationKeyMissing
-from safer_communities.statistics import wilson_interval
+from safer_communities.dashboard.statistics import wilson_interval
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import WITHHELD
+from safer_communities.sources.pseudonymise import PseudonymisationKeyMissing
 from tests.conftest import PSEUDONYMISATION_KEY as KEY
 from tests.partner_files import csv_bytes, deliver_file, file_text, values_containing, xlsx_bytes
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from safer_communities.contracts import load_contract
-from safer_communities.extract import parse_extract
 from safer_communities.periods import Month
-from safer_communities.validation import validate
+from safer_communities.sources.contracts import load_contract
+from safer_communities.sources.extract import parse_extract
+from safer_communities.sources.validation import validate
 from tests.police_samples import COLUMNS, crime_row, first_row, january_rows, line_of, to_bytes
 
 CONTRACT = load_contract("police_street")
@@ -167,7 +167,7 @@ def _outcome(outcome):
 
 
 def test_duckdb_and_the_python_reader_agree_line_for_line(tmp_path, monkeypatch):
-    from safer_communities import extract
+    from safer_communities.sources import extract
 
     content = _garbage_file()
     fast = run(tmp_path, content)

@@ -14,8 +14,8 @@ from datetime import date
 
 import pytest
 
-from safer_communities import ingest
-from safer_communities.contracts import Rule, load_contract
+from safer_communities.sources import ingest
+from safer_communities.sources.contracts import Rule, load_contract
 from tests.conftest import PROJECT
 from tests.partner_files import csv_bytes, deliver_file, xlsx_bytes
 
@@ -265,9 +265,9 @@ def test_reloading_a_quarter_replaces_it(home, warehouse):
 
 
 def test_a_quarantined_xlsx_row_keeps_its_values(tmp_path):
-    from safer_communities.extract import parse_extract
     from safer_communities.periods import Quarter
-    from safer_communities.validation import validate
+    from safer_communities.sources.extract import parse_extract
+    from safer_communities.sources.validation import validate
 
     contract = load_contract(FTE)
     path = tmp_path / "first-time-entrants-2015-16-Q1.xlsx"

@@ -24,8 +24,8 @@ from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
 
-from safer_communities.availability import missed_deadline
 from safer_communities.settings import SQL_DIR
+from safer_communities.sources.availability import missed_deadline
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -52,7 +52,7 @@ FAILED_CHECKS_SQL = SQL_DIR / "audit" / "failed_checks.sql"
 class Alert:
     """One message, the same on every channel: the email is its text, the webhook its JSON."""
 
-    kind: str  # "task_failed", "data_quality" or "dashboard_late" (safer_communities.readiness)
+    kind: str  # "task_failed", "data_quality" or "dashboard_late" (safer_communities.dashboard.readiness)
     subject: str
     dag_id: str
     run_id: str

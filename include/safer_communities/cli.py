@@ -71,8 +71,8 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 def _glance(periods: list[str]) -> list[dict]:
     """The rows of ``audit.source_glance``; with periods, every registered source's own periods within them,
     including those no run has decided yet."""
-    from safer_communities.availability import glance_for
-    from safer_communities.registry import default_registry
+    from safer_communities.sources.availability import glance_for
+    from safer_communities.sources.registry import default_registry
 
     with _warehouse(read_only=True) as warehouse:
         rows = warehouse.query("SELECT * FROM audit.source_glance ORDER BY source, period")
@@ -94,7 +94,7 @@ def status(periods: list[str]) -> None:
 
 def show(quarter: str) -> None:
     """The quarter's dashboard for the county, and its summary, as report generators see them (published)."""
-    from safer_communities.indicators import display
+    from safer_communities.dashboard.indicators import display
 
     with _warehouse(read_only=True) as warehouse:
         rows = warehouse.query(
@@ -135,8 +135,8 @@ def show(quarter: str) -> None:
 def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool = False) -> None:
     """Write the quarter's board report from the published mart (default: a new version under
     $SAFER_COMMUNITIES_HOME/reports/<quarter>/, or the latest kept when nothing published changed)."""
-    from safer_communities import report as board_report
     from safer_communities.periods import PeriodError
+    from safer_communities.publish import report as board_report
 
     try:
         with _warehouse(read_only=True) as warehouse:
@@ -150,9 +150,9 @@ def report(quarter: str, out: str | None, as_of: date | None = None, pdf: bool =
 
 def quality(source: str, period: str, out: str | None) -> None:
     """Write a (source, period)'s data-quality page (default: $SAFER_COMMUNITIES_HOME/quality/)."""
-    from safer_communities import quality_docs
     from safer_communities.periods import PeriodError, parse_any
-    from safer_communities.registry import RegistryError, get_source
+    from safer_communities.publish import quality_docs
+    from safer_communities.sources.registry import RegistryError, get_source
 
     try:
         get_source(source)  # before opening the warehouse: the mistake is named first
@@ -165,9 +165,9 @@ def quality(source: str, period: str, out: str | None) -> None:
 
 
 def explain(quarter: str, indicator: str, area: str) -> None:
-    """Print the chain behind one published dashboard cell (``safer_communities.explain``)."""
-    from safer_communities import explain as cell
+    """Print the chain behind one published dashboard cell (``safer_communities.publish.explain``)."""
     from safer_communities.periods import PeriodError
+    from safer_communities.publish import explain as cell
 
     try:
         with _warehouse(read_only=True) as warehouse:
@@ -180,7 +180,7 @@ def explain(quarter: str, indicator: str, area: str) -> None:
 def readiness(periods: list[str], as_of: date) -> None:
     """Is each quarter's dashboard complete by its reporting date? Print its source periods and record it in
     ``audit.dashboard_readiness`` (alerting, as the daily DAG does, when a quarter is first found late)."""
-    from safer_communities import readiness as dashboard_readiness
+    from safer_communities.dashboard import readiness as dashboard_readiness
     from safer_communities.periods import PeriodError
 
     try:
@@ -205,7 +205,7 @@ def readiness(periods: list[str], as_of: date) -> None:
 def retention(as_of: date) -> None:
     """Delete the raw files due by ``as_of`` under their source's retention rule (what the daily DAG
     raw_file_retention does), record each in ``audit.raw_file_deletion`` and print them."""
-    from safer_communities import retention as raw_files
+    from safer_communities.sources import retention as raw_files
 
     run_id = f"cli__{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}"
     with _warehouse() as warehouse:
@@ -219,7 +219,7 @@ def retention(as_of: date) -> None:
 def compute_dashboard(periods: list[str]) -> None:
     """Compute the quarters by hand (outside Airflow): what the dashboard DAG's task does for each."""
     from safer_communities import dashboard
-    from safer_communities.disclosure import DisclosureError
+    from safer_communities.dashboard.disclosure import DisclosureError
     from safer_communities.periods import quarters_in
 
     quarters = sorted({quarter for period in periods for quarter in quarters_in(period)})
@@ -268,7 +268,7 @@ def _demo_key() -> None:
 
 def data_dictionary(out: str | None, check: bool, postgres: str | None) -> None:
     """Write (or, with ``check``, compare) the data dictionary generated from a fresh migration on both engines."""
-    from safer_communities import dictionary
+    from safer_communities.warehouse import dictionary
 
     path = Path(out) if out else dictionary.DICTIONARY_PATH
     page = dictionary.generate(postgres or dictionary.DEFAULT_POSTGRES)

@@ -1,4 +1,4 @@
--- The data-quality page of one (source, period): safer_communities.quality_docs runs these statements
+-- The data-quality page of one (source, period): safer_communities.publish.quality_docs runs these statements
 -- in this order (status, files, rules, quarantine, checks, loads, notices). Never raw_record:
 -- the page must not show a row's content.
 -- Bound: :source, :period, :sha256 (the file the status is about; NULL when there is none).

@@ -63,7 +63,7 @@ ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS trend_suppressed B
 -- Warehouses created before the population years get them here.
 ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS population_year INTEGER;
 ALTER TABLE mart.dashboard_quarterly ADD COLUMN IF NOT EXISTS population_note VARCHAR;
-COMMENT ON TABLE mart.dashboard_quarterly IS 'One row per indicator x area (the county and its seven districts) x financial-year quarter. Figures use the true values; mart.dashboard_published withholds what disclosure control hides (safer_communities.disclosure). Each column is described in its own comment (docs/data-dictionary.md); how a row is worked out in docs/dashboard.md.';
+COMMENT ON TABLE mart.dashboard_quarterly IS 'One row per indicator x area (the county and its seven districts) x financial-year quarter. Figures use the true values; mart.dashboard_published withholds what disclosure control hides (safer_communities.dashboard.disclosure). Each column is described in its own comment (docs/data-dictionary.md); how a row is worked out in docs/dashboard.md.';
 COMMENT ON COLUMN mart.dashboard_quarterly.suppression IS 'The quarter''s value withheld: primary (its own count is 1-4 people, shown <5) or secondary (withheld so that a small number elsewhere cannot be worked out, shown [c]); NULL when published.';
 COMMENT ON COLUMN mart.dashboard_quarterly.ytd_suppression IS 'The year to date withheld (primary or secondary), as suppression is for the quarter''s value.';
 COMMENT ON COLUMN mart.dashboard_quarterly.last_year_suppression IS 'Last year''s value (and so the change) withheld, as it was in its own quarter.';

@@ -1,5 +1,5 @@
 -- Is each quarter's dashboard ready for the board? One row per quarter, replaced by every check
--- (safer_communities.readiness: the daily DAG dashboard_deadlines and `safer-communities readiness`).
+-- (safer_communities.dashboard.readiness: the daily DAG dashboard_deadlines and `safer-communities readiness`).
 
 CREATE TABLE IF NOT EXISTS audit.dashboard_readiness (
     quarter_label   VARCHAR(10) NOT NULL,

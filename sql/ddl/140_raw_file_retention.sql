@@ -1,5 +1,5 @@
 -- Raw files that hold people are deleted from the working area a set number of days after the pipeline last
--- pulled or loaded them (registry: retention; safer_communities.retention, the daily DAG raw_file_retention).
+-- pulled or loaded them (registry: retention; safer_communities.sources.retention, the daily DAG raw_file_retention).
 -- One row per file deleted, written in the transaction that deletes it. The rows loaded from the file stay.
 CREATE TABLE IF NOT EXISTS audit.raw_file_deletion (
     source       VARCHAR NOT NULL,

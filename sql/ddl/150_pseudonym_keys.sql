@@ -1,5 +1,5 @@
 -- Pseudonymisation keys: the id of the key beside every pseudonym stored, and the links that keep a person one
--- person across a key rotation (safer_communities.pseudonymise; docs/operating.md, "Key rotation"). After the tables it
+-- person across a key rotation (safer_communities.sources.pseudonymise; docs/operating.md, "Key rotation"). After the tables it
 -- alters; safe to re-run, as every file is on every migrate.
 
 -- Rows loaded before key ids were recorded keep NULL.

@@ -243,7 +243,7 @@ class Warehouse:
                 run_sql_file(connection, path)
             load_reference(connection)
             if self.dialect == "postgresql":
-                from safer_communities import roles
+                from safer_communities.warehouse import roles
 
                 roles.apply(connection)
             connection.execute(text("DELETE FROM audit.schema_version"))

@@ -65,7 +65,7 @@ class Counts(Strict):
 
 
 class SmallNumbers(Strict):
-    """Disclosure control (``safer_communities.disclosure``)."""
+    """Disclosure control (``safer_communities.dashboard.disclosure``)."""
 
     threshold: int = Field(5, ge=2)  # a count of 1 to threshold-1 people is hidden, shown "<threshold"
     offence_margin: int = Field(5, ge=1)  # a small group's offences stay uncertain by at least this many
@@ -146,7 +146,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, sources: set[str] | None = None)
     """Read and check the catalogue; every source named must be in the registry."""
     catalogue = load_model(path, Catalogue, CatalogueError, "the indicator catalogue")
     if sources is None:
-        from safer_communities.registry import default_registry
+        from safer_communities.sources.registry import default_registry
 
         sources = set(default_registry())
     ids = [indicator.id for indicator in catalogue.indicators]

@@ -2,7 +2,7 @@
 
 Only ``airflow.sdk`` (and the light lineage module) is imported here; the task imports the dashboard (pandas,
 DuckDB, the database drivers) when it runs. ``compute`` tells a lineage server which core tables it read and which
-mart tables and files it wrote when one is configured (``safer_communities.lineage``).
+mart tables and files it wrote when one is configured (``safer_communities.orchestration.lineage``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, Param, PartitionedAssetTimetable, dag, task
 
-from safer_communities.ingestion_dag import PERIOD, source_asset, task_defaults
-from safer_communities.lineage import lineage_task
+from safer_communities.orchestration.ingestion_dag import PERIOD, source_asset, task_defaults
+from safer_communities.orchestration.lineage import lineage_task
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
             from airflow.sdk.exceptions import AirflowFailException
 
             from safer_communities import dashboard
-            from safer_communities.disclosure import DisclosureError
+            from safer_communities.dashboard.disclosure import DisclosureError
             from safer_communities.errors import fail_fast
             from safer_communities.periods import Quarter
             from safer_communities.warehouse import Warehouse
@@ -88,7 +88,7 @@ def dashboard_dag(dag_id: str, sources: list[str], doc_md: str | None) -> DAG:
             version of it when the published cells changed, else the latest version stays."""
             import logging
 
-            from safer_communities import report as board_report
+            from safer_communities.publish import report as board_report
             from safer_communities.warehouse import Warehouse
 
             try:

@@ -4,11 +4,11 @@
 (``sql/mart/observations.sql``), the sources' availability (``audit.source_status``)
 and the areas, and returns the dashboard rows and the per-priority summary of one
 quarter. :func:`compute` reads those inputs, decides what disclosure control withholds
-(:func:`protect`, ``safer_communities.disclosure``), audits the publication
+(:func:`protect`, ``safer_communities.dashboard.disclosure``), audits the publication
 (:func:`audit_publication`: nothing is written when it is refused), replaces the quarter in
 ``mart.dashboard_quarterly``, ``mart.dashboard_monthly`` and ``mart.dashboard_summary`` in
 one transaction and publishes the quarter's export as a new version when its published cells
-changed (``safer_communities.publication``). Every figure is computed from the true values;
+changed (``safer_communities.dashboard.publication``). Every figure is computed from the true values;
 ``mart.dashboard_published`` and the export withhold what disclosure control hides.
 
 Which source periods a quarter's row needs follows the indicator's grain:
@@ -40,14 +40,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities import disclosure, statistics
-from safer_communities.availability import STATUSES
-from safer_communities.indicators import Catalogue, Indicator, display, on_track, value_range
+from safer_communities.dashboard import disclosure, statistics
+from safer_communities.dashboard.indicators import Catalogue, Indicator, display, on_track, value_range
 from safer_communities.periods import FinancialYear, Month, Quarter, data_window, financial_year_label, month_range
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
+from safer_communities.sources.availability import STATUSES
 
 if TYPE_CHECKING:
-    from safer_communities.publication import Version
+    from safer_communities.dashboard.publication import Version
     from safer_communities.warehouse import Warehouse
 
 COUNTY = "E10000018"
@@ -416,7 +416,7 @@ def _indexed(observations: list[dict], status_rows: list[dict]) -> tuple[dict, d
 def protect(quarter: Quarter, catalogue: Catalogue, observations: list[dict], status_rows: list[dict],
             areas: list[Area], cadences: dict[str, str]) -> disclosure.Model:
     """Disclosure control for the quarter's publication (and the ones it is linked to): which person-level
-    figures are withheld (``safer_communities.disclosure``)."""
+    figures are withheld (``safer_communities.dashboard.disclosure``)."""
     statuses, by_key = _indexed(observations, status_rows)
 
     def has_data(indicator: Indicator, months: list[Month]) -> bool:
@@ -795,8 +795,8 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
     """Recompute one quarter: read its inputs in one snapshot, replace its mart rows in one transaction, then
     publish its export (a new version, or the latest kept when nothing published changed: ``version``,
     ``new_version``); under the quarter's lock, so two computations of one quarter never interleave."""
-    from safer_communities.indicators import load_catalogue
-    from safer_communities.registry import default_registry
+    from safer_communities.dashboard.indicators import load_catalogue
+    from safer_communities.sources.registry import default_registry
     from safer_communities.warehouse import bulk_copy_rows, publish_copy
 
     # One computation of a quarter at a time, whoever starts it: read, decide, write and export as one step,
@@ -837,7 +837,7 @@ def export_folder(quarter: Quarter, root: Path | None = None) -> Path:
 
 def latest_export(quarter: Quarter, root: Path | None = None) -> Path:
     """The quarter's newest export (the ``latest`` link): read the export through it."""
-    from safer_communities.publication import latest
+    from safer_communities.dashboard.publication import latest
 
     return latest(export_folder(quarter, root))
 
@@ -862,15 +862,15 @@ def _csv_column(column: str, kind: str) -> str:
 def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
            sources: list[dict] | None = None) -> Version:
     """Publish the quarter's published rows, monthly series and summary as CSV and Parquet (DuckDB writes both):
-    a new version of its export folder, with its manifest and change log (``safer_communities.publication``),
+    a new version of its export folder, with its manifest and change log (``safer_communities.dashboard.publication``),
     unless they are the latest version's, which stays. The version's ``files`` are the CSV and Parquet files.
     ``sources``: the source statuses and files the figures were computed from (``read_inputs``), else read
     now, with the rows."""
     import duckdb
     import pandas as pd
 
-    from safer_communities import dictionary, publication
-    from safer_communities.warehouse import query
+    from safer_communities.dashboard import publication
+    from safer_communities.warehouse import dictionary, query
 
     with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
         tables = {name: query(connection, f"SELECT * FROM {view} WHERE quarter_label = :quarter ORDER BY {order}",

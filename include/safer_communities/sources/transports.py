@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import requests
 
     from safer_communities.periods import Period
-    from safer_communities.registry import HttpTransport, Source
+    from safer_communities.sources.registry import HttpTransport, Source
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Validation with Great Expectations (GX Core 1.x) on the extract's scratch database, and our routing of its results.
 
 The contract's rules become one GX expectation each, run through GX's SQL datasource on the scratch DuckDB
-database the extract was parsed into (``safer_communities.extract``): the header rules on the file's columns,
+database the extract was parsed into (``safer_communities.sources.extract``): the header rules on the file's columns,
 the others on the parsed rows. GX says pass or fail and how many rows fail; the contract's severity says what
 that means: reject the file, quarantine the rows, or record a warning. Rows are routed with set-based SQL: each
 row rule has the SQL condition of the rows it fails (:func:`failing`), whose count must equal GX's, or
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from duckdb_engine import Dialect as DuckDBDialect
 from sqlalchemy.dialects import registry
 
-from safer_communities.contracts import (
+from safer_communities.sources.contracts import (
     PARSE_RULES,
     WITHHELD,
     Contract,
@@ -39,7 +39,7 @@ from safer_communities.contracts import (
     described,
     record_line,
 )
-from safer_communities.extract import ParsedFile, Scratch, literal, quoted, raw_records
+from safer_communities.sources.extract import ParsedFile, Scratch, literal, quoted, raw_records
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -46,8 +46,8 @@ class RunPagesLink(BaseOperatorLink):
 
 def run_links(events: list[dict[str, Any]], home: Path) -> list[tuple[str, str]]:
     """(label, address under ``PREFIX``) of every page a run's asset events name (their ``extra``), in order."""
+    from safer_communities.dashboard.publication import CHANGELOG, LATEST
     from safer_communities.periods import Quarter
-    from safer_communities.publication import CHANGELOG, LATEST
 
     links: dict[str, str] = {}
     for extra in events:
@@ -84,7 +84,7 @@ def _dag_of(folder: str, path: str) -> str:
     the dashboard DAG. An unknown source is not found."""
     from fastapi import HTTPException
 
-    from safer_communities.registry import RegistryError, get_source
+    from safer_communities.sources.registry import RegistryError, get_source
 
     if folder == "reports":
         return DASHBOARD_DAG

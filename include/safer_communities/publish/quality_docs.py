@@ -73,7 +73,7 @@ def _run(connection: Connection, statement: str, params: dict[str, Any]) -> list
 
 def read_rows(connection: Connection, source: str, period: str) -> dict[str, list[dict[str, Any]]]:
     """:func:`read` on an open connection (a snapshot the caller reads other things in too)."""
-    from safer_communities.registry import get_source
+    from safer_communities.sources.registry import get_source
 
     get_source(source)
     label = str(parse_any(period))
@@ -147,7 +147,7 @@ def context(source: str, period: str, rows: dict[str, list[dict[str, Any]]]) -> 
 
 def render(warehouse: Warehouse, source: str, period: str) -> str:
     """The data-quality page of a (source, period) as one self-contained HTML page."""
-    from safer_communities.pages import environment
+    from safer_communities.publish.pages import environment
 
     page = context(source, period, read(warehouse, source, period))
     return environment().get_template(TEMPLATE).render(**page)

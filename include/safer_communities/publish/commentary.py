@@ -2,7 +2,7 @@
 
 One YAML file per quarter, named by the quarter (``2015-16-Q1.yaml`` for 2015/16 Q1), in the commentary
 folder (``include/commentary/``, or ``$SAFER_COMMUNITIES_COMMENTARY``). Every part is optional; the report
-(``safer_communities.report``) puts each in its place and lists what is still to write::
+(``safer_communities.publish.report``) puts each in its place and lists what is still to write::
 
     quarter: 2015/16 Q1
     overall: >-
@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import Field
 
 from safer_communities.config_files import Strict, load_model
-from safer_communities.indicators import Catalogue
+from safer_communities.dashboard.indicators import Catalogue
 from safer_communities.periods import Quarter
 from safer_communities.settings import INCLUDE_DIR
 

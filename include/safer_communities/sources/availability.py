@@ -11,7 +11,7 @@ Every (source, month) ends with one status and a reason a board member can read:
 
 A period once loaded (``available`` or ``incomplete``) keeps its status until a different file
 replaces it: a file that vanishes, a failed re-pull or a rejected re-delivery is a warning, never a
-downgrade (see ``safer_communities.ingest``).
+downgrade (see ``safer_communities.sources.ingest``).
 
 The decisions here are pure functions of their inputs; "now" is the Airflow
 run's date, passed in, never read from the clock.
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from safer_communities.periods import Month, Period
-    from safer_communities.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, Source, Volume
+    from safer_communities.sources.registry import DistrictCollapse, FollowUpComplete, NoLocationShare, Source, Volume
 
 STATUSES = ("available", "incomplete", "awaited", "late", "unavailable", "rejected")  # from best to worst
 LOADED = ("available", "incomplete")  # the data is in the warehouse

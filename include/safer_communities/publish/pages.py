@@ -4,10 +4,9 @@ the pages behind each figure): the templates in ``templates/``, autoescaped, str
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
-from safer_communities.settings import PACKAGE_DIR
-
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 A DAG file declares which registered sources its family ingests and calls
 :func:`ingestion_dag`. Only ``airflow.sdk`` (and the alerts and lineage modules, as light) is imported here; each
 task imports the heavy parts (pandas, Great Expectations, database drivers) when it runs. Pull, validate and load
-tell a lineage server what they read and wrote when one is configured (``safer_communities.lineage``).
+tell a lineage server what they read and wrote when one is configured (``safer_communities.orchestration.lineage``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import Asset, Param, dag, task
 
 from safer_communities.alerts import FailureAlert
-from safer_communities.lineage import lineage_task
+from safer_communities.orchestration.lineage import lineage_task
 from safer_communities.settings import WRITER_POOL
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ def ingestion_dag(
     def ingestion():
         @task
         def plan(params: dict | None = None, dag_run=None) -> list[dict]:
-            from safer_communities import ingest
             from safer_communities.errors import fail_fast
+            from safer_communities.sources import ingest
 
             period = ((params or {}).get("period") or "").strip() or None
             run_date = dag_run.run_after.date()
@@ -82,16 +82,16 @@ def ingestion_dag(
 
         @task
         def check_availability(states: list[dict], dag_run=None) -> list[dict]:
-            from safer_communities import ingest
             from safer_communities.errors import fail_fast
+            from safer_communities.sources import ingest
 
             with fail_fast():
                 return ingest.check_availability(states, as_of=dag_run.run_after.date())
 
         @lineage_task("pull")  # outside the writer pool: a slow source holds no one else up (it touches no warehouse)
         def pull(states: list[dict], dag_run=None, ti=None) -> list[dict]:
-            from safer_communities import ingest
             from safer_communities.errors import fail_fast
+            from safer_communities.sources import ingest
 
             # A failed download is retried by Airflow; on the last try it becomes the period's status instead.
             with fail_fast():
@@ -99,16 +99,16 @@ def ingestion_dag(
 
         @lineage_task("validate")  # outside the writer pool too: validation works in a scratch database of its own
         def validate(states: list[dict], dag_run=None) -> list[dict]:
-            from safer_communities import ingest
             from safer_communities.errors import fail_fast
+            from safer_communities.sources import ingest
 
             with fail_fast():
                 return ingest.validate(states, run_id=dag_run.run_id)
 
         @lineage_task("load", pool=WRITER_POOL)
         def load(states: list[dict], dag_run=None) -> list[dict]:
-            from safer_communities import ingest
             from safer_communities.errors import fail_fast
+            from safer_communities.sources import ingest
             from safer_communities.warehouse import Warehouse
 
             with fail_fast(), Warehouse.migrated() as warehouse:
@@ -118,10 +118,12 @@ def ingestion_dag(
         def record_status(states: list[dict], dag_run=None, outlet_events=None) -> list[dict]:
             from airflow.sdk import get_current_context
 
-            from safer_communities import alerts, ingest, quality_docs
+            from safer_communities import alerts
             from safer_communities.dashboard import dependent_quarters
+            from safer_communities.dashboard.indicators import load_catalogue
             from safer_communities.errors import fail_fast
-            from safer_communities.indicators import load_catalogue
+            from safer_communities.publish import quality_docs
+            from safer_communities.sources import ingest
             from safer_communities.warehouse import Warehouse
 
             with fail_fast(), Warehouse.migrated() as warehouse:

@@ -2,9 +2,9 @@
 
 A contract (``include/contracts/<name>.yaml``) lists the columns in order with a
 type and the staging field each becomes, and the rules that make up its Great
-Expectations suite. ``safer_communities.extract`` parses a file by it (every row
+Expectations suite. ``safer_communities.sources.extract`` parses a file by it (every row
 keeps its line number, so every problem found later can name the line it is on);
-``safer_communities.validation`` runs its rules.
+``safer_communities.sources.validation`` runs its rules.
 """
 
 from __future__ import annotations

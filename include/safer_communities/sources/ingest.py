@@ -33,12 +33,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from safer_communities import availability, landing, storage
-from safer_communities.availability import Status
-from safer_communities.contracts import Contract, load_contract
 from safer_communities.errors import Lasting
 from safer_communities.periods import Month, Period, parse_any, periods_for
-from safer_communities.registry import (
+from safer_communities.settings import SQL_DIR, home
+from safer_communities.sources import availability, landing, storage
+from safer_communities.sources.availability import Status
+from safer_communities.sources.contracts import Contract, load_contract
+from safer_communities.sources.registry import (
     DeleteRawFiles,
     DistrictCollapse,
     DistrictsCovered,
@@ -49,8 +50,7 @@ from safer_communities.registry import (
     Volume,
     get_source,
 )
-from safer_communities.settings import SQL_DIR, home
-from safer_communities.transports import NotDelivered, TransferError, transport_for
+from safer_communities.sources.transports import NotDelivered, TransferError, transport_for
 from safer_communities.warehouse import Warehouse, bulk_copy, bulk_copy_rows, query, run_sql_file, write_rows
 
 log = logging.getLogger(__name__)
@@ -244,9 +244,9 @@ def validate(states: list[dict], *, run_id: str) -> list[dict]:
     """Parse and validate each pulled file in a scratch database of its own, touching no warehouse: the accepted
     rows become a Parquet file, and every rule's result and every quarantined row a CSV beside it, which
     :func:`load` records. A rejected file is copied to quarantine and its period decided."""
-    from safer_communities.extract import parse_extract
-    from safer_communities.pseudonymise import pseudonymiser
-    from safer_communities.validation import validate as run_validation
+    from safer_communities.sources.extract import parse_extract
+    from safer_communities.sources.pseudonymise import pseudonymiser
+    from safer_communities.sources.validation import validate as run_validation
 
     result = _states(states)
     for state, source in _open_periods(result):
@@ -277,7 +277,8 @@ def validate(states: list[dict], *, run_id: str) -> list[dict]:
 
 
 def _until_retention(source: Source) -> str:
-    """For a source whose raw files hold people: how long a kept copy stays (``safer_communities.retention``)."""
+    """For a source whose raw files hold people: how long a kept copy stays
+    (``safer_communities.sources.retention``)."""
     if isinstance(source.retention, DeleteRawFiles):
         return f" until {source.retention.days_after_last_use} days after its last use (the source's retention rule)"
     return ""
@@ -292,7 +293,7 @@ QUARANTINE_COLUMNS = ["source", "period", "file_sha256", "run_id", "line", "rule
 
 def _store_validated(state: PeriodState, name: str, write) -> str:
     """Write a file of the validated area (``validated/<source>/<period>/<name>``) with ``write(local path)`` and
-    store it (``safer_communities.storage``); return its location."""
+    store it (``safer_communities.sources.storage``); return its location."""
     key = f"validated/{state.source}/{state.span.slug}/{name}"
     local = Path(storage.location(key)) if storage.remote() is None else home() / "outbox" / key
     local.parent.mkdir(parents=True, exist_ok=True)
@@ -349,7 +350,7 @@ def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymi
     """The accepted rows as a Parquet file in staging-table column order, written by the scratch database's
     engine and read by the warehouse's bulk loader; for a file with people, their pseudonyms' key id, and the
     links from previous keys' pseudonyms in a file beside it. Returns the Parquet file's location."""
-    from safer_communities.extract import literal, quoted
+    from safer_communities.sources.extract import literal, quoted
 
     fields = ", ".join(f"{quoted(column.name)} AS {column.field}" for column in contract.columns)
     key_id = f", {literal(pseudonymise.key_id)} AS pseudonym_key_id" if pseudonymise is not None else ""
@@ -407,7 +408,7 @@ def load(states: list[dict], *, run_id: str, warehouse: Warehouse) -> list[dict]
             connection.execute(text(f"ANALYZE staging.{contract.staging_table}"))
             run_sql_file(connection, SQL_DIR / "load" / f"{contract.name}.sql", params)
             if contract.has_person_refs:  # the links from previous keys' pseudonyms commit with the slice
-                from safer_communities.pseudonymise import load_links
+                from safer_communities.sources.pseudonymise import load_links
 
                 with storage.local_copy(_beside(state.validated_path, f"{state.sha256}.links.csv")) as links:
                     load_links(connection, state.source, state.period, links)

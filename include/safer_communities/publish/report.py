@@ -4,8 +4,8 @@ It reads only ``mart.dashboard_published`` (the dashboard with small numbers hid
 ``mart.dashboard_monthly_published`` (the six-month series behind the trend charts),
 ``mart.dashboard_summary`` (the counts behind the Overall Performance Summary) and
 ``audit.source_glance`` (the data-availability table, and the dashboard's readiness by its
-reporting date, ``safer_communities.readiness``); never the staging or core layers. The
-officer's commentary for the quarter (``safer_communities.commentary``) is merged in its place.
+reporting date, ``safer_communities.dashboard.readiness``); never the staging or core layers. The
+officer's commentary for the quarter (``safer_communities.publish.commentary``) is merged in its place.
 
 It is a board paper: dated by the quarter's reporting date (the board meeting), in plain words
 (sources by their titles in the registry, reasons without file paths, figures with their units and
@@ -27,11 +27,10 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities import commentary as officer
-from safer_communities.pages import environment
 from safer_communities.periods import Quarter, financial_year_label
-from safer_communities.settings import home
-from safer_communities.wording import (
+from safer_communities.publish import commentary as officer
+from safer_communities.publish.pages import environment
+from safer_communities.publish.wording import (
     AREA_ORDER,
     COUNTY_TYPE,
     RAG,
@@ -51,12 +50,13 @@ from safer_communities.wording import (
     suppression_legend,
     why_no_data,
 )
+from safer_communities.settings import home
 
 if TYPE_CHECKING:
-    from safer_communities.commentary import Commentary
-    from safer_communities.indicators import Catalogue
-    from safer_communities.readiness import Readiness
-    from safer_communities.registry import Source
+    from safer_communities.dashboard.indicators import Catalogue
+    from safer_communities.dashboard.readiness import Readiness
+    from safer_communities.publish.commentary import Commentary
+    from safer_communities.sources.registry import Source
     from safer_communities.warehouse import Warehouse
 
 TEMPLATE = "report.html.j2"
@@ -103,8 +103,8 @@ def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[
     """Every registered source's periods within the quarter, as ``safer-communities status QUARTER`` lists
     them (``availability.glance_for``), each with its title, its reason in plain words and the link to its
     data-quality page once a run decided it."""
-    from safer_communities.availability import glance_for
     from safer_communities.periods import parse_any
+    from safer_communities.sources.availability import glance_for
 
     rows = glance_for([str(_quarter(quarter))], glance, sources)
     for row in rows:
@@ -490,7 +490,7 @@ def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = No
 def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], ...]:
     """What the page shows: published rows, monthly series, summary rows, the quarter's availability rows and
     every source period's (``audit.source_glance``, for the readiness)."""
-    from safer_communities.registry import default_registry
+    from safer_communities.sources.registry import default_registry
 
     rows, monthly, summary, glance = read(warehouse, quarter)
     return rows, monthly, summary, availability_rows(quarter, glance, default_registry()), glance
@@ -501,9 +501,9 @@ def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
             links: dict[tuple[str, str], str] | None = None) -> str:
     """The page; ``version`` (number, published, previous, changes) is the publication's line in the header.
     Without ``as_of`` the data is taken as at today or the reporting date, whichever is earlier."""
-    from safer_communities import readiness
-    from safer_communities.indicators import load_catalogue
-    from safer_communities.registry import default_registry
+    from safer_communities.dashboard import readiness
+    from safer_communities.dashboard.indicators import load_catalogue
+    from safer_communities.sources.registry import default_registry
 
     quarter = _quarter(quarter)
     catalogue, sources, reporting = load_catalogue(), default_registry(), readiness.load_reporting()
@@ -521,7 +521,7 @@ def report_folder(quarter: Quarter | str) -> Path:
 
 def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
     """Where to read the report: ``out_dir/report.html``, else the quarter's latest version."""
-    from safer_communities.publication import latest
+    from safer_communities.dashboard.publication import latest
 
     return (Path(out_dir) if out_dir else latest(report_folder(quarter))) / "report.html"
 
@@ -529,10 +529,11 @@ def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
 def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | None = None,
           as_of: date | None = None, pdf: bool = False) -> Path:
     """Publish the report as a new version of ``$SAFER_COMMUNITIES_HOME/reports/<quarter>/``
-    (``safer_communities.publication``: ``v<N>/report.html``, ``latest``, the change log), unless the published
-    cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
+    (``safer_communities.dashboard.publication``: ``v<N>/report.html``, ``latest``, the change log), unless the
+    published cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
     ``pdf``, its PDF beside it (printed by headless Chromium). Returns the page's path."""
-    from safer_communities import explain, publication, quality_docs
+    from safer_communities.dashboard import publication
+    from safer_communities.publish import explain, quality_docs
     from safer_communities.warehouse import query
 
     rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from safer_communities.periods import FinancialYear, Month, Quarter, financial_year_label, month_range
 
 if TYPE_CHECKING:
-    from safer_communities.indicators import Catalogue, Indicator
+    from safer_communities.dashboard.indicators import Catalogue, Indicator
 
 EPS = 1e-6
 # What hiding a cell costs when choosing secondary cells: the board reads the county and the quarters.

@@ -1,8 +1,8 @@
 """What a published dashboard row says in words: its figure with unit and base, the plain reason it has no
 data, its RAG and trend symbols, the change against last year, and the sentence the board paper gives it.
 
-Pure functions of rows of ``mart.dashboard_published``, shared by the board paper (``safer_communities.report``)
-and the page behind each figure (``safer_communities.explain``): both say the same thing the same way.
+Pure functions of rows of ``mart.dashboard_published``, shared by the board paper (``safer_communities.publish.report``)
+and the page behind each figure (``safer_communities.publish.explain``): both say the same thing the same way.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from safer_communities.availability import STATUS_WORDS
-from safer_communities.indicators import UNIT_AFTER, display
+from safer_communities.dashboard.indicators import UNIT_AFTER, display
 from safer_communities.periods import Month
+from safer_communities.sources.availability import STATUS_WORDS
 
 WITH_DATA = ("available", "incomplete")
 COUNTY_TYPE = "county"

@@ -4,7 +4,7 @@
 ``2015-16-Q1``, a financial year ``2015-16``), read-only once written. A file
 whose bytes were landed before is recognised and not written again. Rejected
 files are also copied to ``quarantine/`` beside a note of why. A source whose
-files hold people has its copies deleted after a time (``safer_communities.retention``,
+files hold people has its copies deleted after a time (``safer_communities.sources.retention``,
 by :func:`copies`); the same bytes delivered again simply land again.
 """
 
@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from safer_communities import storage
 from safer_communities.settings import home
+from safer_communities.sources import storage
 
 
 @dataclass(frozen=True)
 class LandedFile:
-    location: str  # a local path, or an object-storage URL (safer_communities.storage)
+    location: str  # a local path, or an object-storage URL (safer_communities.sources.storage)
     sha256: str
     bytes: int
     rows: int
@@ -44,14 +44,15 @@ def _digest(path: Path) -> tuple[str, int, int]:
 
 
 def land(fetched: Path, source: str, period: str, suffix: str, sheet: str | None = None) -> LandedFile:
-    """Move a freshly fetched file into the landing area (local, or object storage: ``safer_communities.storage``).
+    """Move a freshly fetched file into the landing area (local, or object storage:
+    ``safer_communities.sources.storage``).
 
     ``rows`` counts the data rows: lines after the header for a text file; for a
     workbook (``.xlsx``), the non-empty rows after the header of ``sheet`` (default the first).
     """
     sha256, size, rows = _digest(fetched)
     if suffix.lower() == ".xlsx":  # openpyxl goes by the file's suffix
-        from safer_communities.extract import workbook_rows
+        from safer_communities.sources.extract import workbook_rows
 
         named = fetched.with_name(fetched.name + suffix)
         os.replace(fetched, named)

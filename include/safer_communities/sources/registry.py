@@ -129,7 +129,8 @@ class KeepRawFiles(Strict):
 
 class DeleteRawFiles(Strict):
     """The landed and quarantined copies of each file are deleted ``days_after_last_use`` days after the pipeline
-    last pulled or loaded those bytes (``safer_communities.retention``); the loaded rows stay in the warehouse."""
+    last pulled or loaded those bytes (``safer_communities.sources.retention``); the loaded rows stay in the
+    warehouse."""
 
     raw_files: Literal["delete"]
     days_after_last_use: int = Field(ge=1, le=3650)
@@ -167,7 +168,7 @@ class Source(Strict):
             raise ValueError("transport.location needs {ext} when more than one format is accepted")
         if not (CONTRACTS_DIR / f"{self.contract}.yaml").is_file():
             raise ValueError(f"contract {self.contract!r} has no file {CONTRACTS_DIR}/{self.contract}.yaml")
-        from safer_communities.contracts import load_contract
+        from safer_communities.sources.contracts import load_contract
 
         contract = load_contract(self.contract)
         if contract.has_person_refs and not isinstance(self.retention, DeleteRawFiles):

@@ -32,8 +32,8 @@ from safer_communities.settings import PROJECT_DIR, drop_dir, home
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from safer_communities.indicators import Catalogue, Indicator
-    from safer_communities.registry import Source
+    from safer_communities.dashboard.indicators import Catalogue, Indicator
+    from safer_communities.sources.registry import Source
     from safer_communities.warehouse import Warehouse
 
 TEMPLATE = "explain.html.j2"
@@ -180,7 +180,7 @@ def cell_periods(indicator: Indicator, quarter: Quarter, sources: dict[str, Sour
     (``readiness.indicator_periods``) and, for an indicator whose records look back (``look_back``), the
     periods of the months it looks back over. A period in both is the value's."""
     from safer_communities.dashboard import source_period, value_months
-    from safer_communities.readiness import indicator_periods
+    from safer_communities.dashboard.readiness import indicator_periods
 
     found = {(source, period): VALUE for source, period in indicator_periods(indicator, quarter, sources)}
     rule = indicator.look_back
@@ -225,7 +225,7 @@ def _number(value: float) -> str:
 
 
 def _shown(value: float | None, unit: str, withheld: str | None) -> str:
-    from safer_communities.indicators import display
+    from safer_communities.dashboard.indicators import display
 
     if withheld:
         return "withheld to protect small numbers"
@@ -235,8 +235,8 @@ def _shown(value: float | None, unit: str, withheld: str | None) -> str:
 def figures(row: dict[str, Any]) -> list[tuple[str, str]]:
     """The published figures and judgements of a ``mart.dashboard_published`` row as (label, text); a withheld
     figure says so (the view has already emptied it)."""
-    from safer_communities.indicators import display
-    from safer_communities.wording import hidden_because
+    from safer_communities.dashboard.indicators import display
+    from safer_communities.publish.wording import hidden_because
 
     unit = row["unit"]
     value = row["value_display"]
@@ -278,7 +278,7 @@ def figures(row: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _file(found: dict[str, Any], current: bool, results: dict[str, list[dict]], quarantined: int | None) -> FileLink:
-    from safer_communities.quality_docs import _outcome, _when
+    from safer_communities.publish.quality_docs import _outcome, _when
 
     ordered = sorted(results["rules"], key=lambda r: (r["expectation"] != "parse", r["scope"] != "file", r["rule"]))
     rules = tuple({"rule": r["rule"], "severity": r["severity"], "success": r["success"],
@@ -294,9 +294,9 @@ def _file(found: dict[str, Any], current: bool, results: dict[str, list[dict]], 
 def _period(connection: Connection, source: Source, period: str) -> PeriodLink:
     """A source period as the data-quality page reads it (``quality_docs.read_rows``), every file with its own
     validation; a period no run has decided yet is ``not ingested``."""
-    from safer_communities import quality_docs
-    from safer_communities.availability import NOT_INGESTED
-    from safer_communities.contracts import load_contract
+    from safer_communities.publish import quality_docs
+    from safer_communities.sources.availability import NOT_INGESTED
+    from safer_communities.sources.contracts import load_contract
 
     holds_people = load_contract(source.contract).has_person_refs
     try:
@@ -329,8 +329,8 @@ def _quarter(quarter: Quarter | str) -> Quarter:
 
 def _published(connection: Connection, quarter: Quarter) -> list[dict[str, Any]]:
     """The quarter's published rows; :class:`UnknownCell` naming the computed quarters when there are none."""
+    from safer_communities.publish.wording import AREA_ORDER
     from safer_communities.warehouse import query
-    from safer_communities.wording import AREA_ORDER
 
     rows = query(connection, f"SELECT * FROM mart.dashboard_published WHERE quarter_label = :q "
                              f"ORDER BY sort_order, {AREA_ORDER}", {"q": str(quarter)})
@@ -369,7 +369,7 @@ def _chain(connection: Connection, row: dict[str, Any], quarter: Quarter, catalo
            sources: dict[str, Source], periods: dict[tuple[str, str], PeriodLink]) -> Chain:
     """The chain of one published row; ``periods`` caches the source periods read (a quarter's cells share)."""
     from safer_communities.dashboard import OBSERVATIONS_SQL
-    from safer_communities.wording import hidden_because, indicator_sentence
+    from safer_communities.publish.wording import hidden_because, indicator_sentence
 
     indicator = next((i for i in catalogue.indicators if i.id == row["indicator_id"]), None)
     if indicator is None:
@@ -395,8 +395,8 @@ def explain(warehouse: Warehouse, quarter: Quarter | str, indicator_id: str, are
     """The chain behind the quarter's published cell of the indicator (its id) and the area (its ONS code or its
     name, in any case), read in one snapshot. Raises ``PeriodError`` for text that is no quarter and
     :class:`UnknownCell` (a ``LookupError``) for a quarter not computed, an unknown indicator or area."""
-    from safer_communities.indicators import load_catalogue
-    from safer_communities.registry import default_registry
+    from safer_communities.dashboard.indicators import load_catalogue
+    from safer_communities.sources.registry import default_registry
 
     quarter = _quarter(quarter)
     catalogue, sources = load_catalogue(), default_registry()
@@ -408,8 +408,8 @@ def explain(warehouse: Warehouse, quarter: Quarter | str, indicator_id: str, are
 
 def chains(warehouse: Warehouse, quarter: Quarter | str) -> list[Chain]:
     """The chain of every published cell of the quarter, in the dashboard's order, read in one snapshot."""
-    from safer_communities.indicators import load_catalogue
-    from safer_communities.registry import default_registry
+    from safer_communities.dashboard.indicators import load_catalogue
+    from safer_communities.sources.registry import default_registry
 
     quarter = _quarter(quarter)
     catalogue, sources = load_catalogue(), default_registry()
@@ -480,8 +480,8 @@ def text(chain: Chain) -> str:
 
 def render(chain: Chain) -> str:
     """The chain as one self-contained HTML page (inline CSS, no scripts, no external resources)."""
-    from safer_communities.pages import environment
-    from safer_communities.quality_docs import OUTCOME
+    from safer_communities.publish.pages import environment
+    from safer_communities.publish.quality_docs import OUTCOME
 
     return environment().get_template(TEMPLATE).render(chain=chain, outcomes=OUTCOME)
 

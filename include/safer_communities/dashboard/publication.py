@@ -301,7 +301,7 @@ def _shown(value: str | None) -> str:
 
 def _feeds(indicators: set[str]) -> Callable[[str], str]:
     """'; feeds <the changed indicators that read the source>', from the catalogue."""
-    from safer_communities.indicators import load_catalogue
+    from safer_communities.dashboard.indicators import load_catalogue
 
     sources = {indicator.id: indicator.sources for priority in load_catalogue().priorities
                for indicator in priority.indicators}

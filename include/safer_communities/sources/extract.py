@@ -2,7 +2,7 @@
 
 The scratch database (:class:`Scratch`, in memory) holds the table ``parsed``: the file's line number (the
 header is line 1) and its columns, typed as the contract says, and the view ``file_columns`` (the same
-without the line number) that the header rules look at. Validation (``safer_communities.validation``) runs
+without the line number) that the header rules look at. Validation (``safer_communities.sources.validation``) runs
 the contract's Great Expectations suite on it and routes rows with set-based SQL; the accepted rows leave it
 as a Parquet file for the load. Nothing of the file is held as Python objects: a parse uses DuckDB's memory,
 capped at ``SCRATCH_MEMORY`` (DuckDB spills beyond it), whatever the file's size.
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from safer_communities.contracts import (
+from safer_communities.sources.contracts import (
     FIELD_COUNT,
     TYPED,
     UTF8,
@@ -66,7 +66,7 @@ def literal(value: object) -> str:
 
 class Scratch:
     """The scratch database of one extract: DuckDB in memory, spilling beyond ``SCRATCH_MEMORY`` to a folder
-    of its own. GX reaches it through the URL ``duckdb+scratch:///<key>`` (``safer_communities.validation``)."""
+    of its own. GX reaches it through the URL ``duckdb+scratch:///<key>`` (``safer_communities.sources.validation``)."""
 
     registered: ClassVar[dict[str, Scratch]] = {}
 

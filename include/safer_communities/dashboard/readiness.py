@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import Field, field_validator
 
-from safer_communities.availability import NOT_INGESTED, deadline, outage_status
 from safer_communities.config_files import Strict, load_model
 from safer_communities.dashboard import WITH_DATA, source_period, value_months
 from safer_communities.errors import CorrectTheFile
 from safer_communities.periods import Month, Quarter, parse_any, previous, quarters_in
 from safer_communities.settings import CONFIG_DIR, SQL_DIR
+from safer_communities.sources.availability import NOT_INGESTED, deadline, outage_status
 
 if TYPE_CHECKING:
     from safer_communities.alerts import Alert
-    from safer_communities.indicators import Catalogue, Indicator
-    from safer_communities.registry import Source
+    from safer_communities.dashboard.indicators import Catalogue, Indicator
+    from safer_communities.sources.registry import Source
     from safer_communities.warehouse import Warehouse
 
 REPORTING_PATH = CONFIG_DIR / "reporting.yaml"
@@ -268,8 +268,8 @@ def check(warehouse: Warehouse, quarters: Iterable[Quarter], *, as_of: date, run
     """Assess and record each quarter as at ``as_of``; alert once for each quarter first found late (a channel
     that fails is logged, never raised)."""
     from safer_communities import alerts
-    from safer_communities.indicators import load_catalogue
-    from safer_communities.registry import default_registry
+    from safer_communities.dashboard.indicators import load_catalogue
+    from safer_communities.sources.registry import default_registry
 
     sources, catalogue, reporting = default_registry(), load_catalogue(), load_reporting()
     status_rows = warehouse.query("SELECT source, period, status, reason FROM audit.source_status")

@@ -122,7 +122,7 @@ def lineage_task(step: str, **kwargs) -> TaskDecorator:
 
 def file_dataset(location: str) -> DatasetName:
     """A file by its location: a local path, an object-storage URL (``s3://[conn_id@]bucket/key``, as
-    ``safer_communities.storage`` names objects) or an HTTP URL."""
+    ``safer_communities.sources.storage`` names objects) or an HTTP URL."""
     parts = urlsplit(location)
     if parts.scheme in ("", "file"):  # a local path
         return "file", str(Path(parts.path if parts.scheme else location).absolute())
@@ -226,9 +226,9 @@ def pull_lineage(states: list[dict]) -> Lineage:
 
 def _with_links(state: dict) -> list[str]:
     """The validated rows' file, and the pseudonym links' beside it for a file with people."""
-    from safer_communities.contracts import load_contract
-    from safer_communities.ingest import _beside
-    from safer_communities.registry import get_source
+    from safer_communities.sources.contracts import load_contract
+    from safer_communities.sources.ingest import _beside
+    from safer_communities.sources.registry import get_source
 
     files = [state["validated_path"]]
     if load_contract(get_source(state["source"]).contract).has_person_refs:
@@ -245,8 +245,8 @@ def validate_lineage(states: list[dict]) -> Lineage:
 
 def load_tables(source: str) -> set[str]:
     """The warehouse tables a slice's load writes for this source, and the views over them."""
-    from safer_communities.contracts import load_contract
-    from safer_communities.registry import get_source
+    from safer_communities.sources.contracts import load_contract
+    from safer_communities.sources.registry import get_source
 
     contract = load_contract(get_source(source).contract)
     written = {f"staging.{contract.staging_table}", *sql_tables(SQL_DIR / "load" / f"{contract.name}.sql")[1]}

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from safer_communities import landing, storage
 from safer_communities.periods import parse_any
-from safer_communities.registry import DeleteRawFiles, default_registry
 from safer_communities.settings import SQL_DIR
+from safer_communities.sources import landing, storage
+from safer_communities.sources.registry import DeleteRawFiles, default_registry
 from safer_communities.warehouse import bulk_copy_rows, query
 
 if TYPE_CHECKING:
