@@ -148,7 +148,7 @@ def code_version() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).parent
     for path in (CONFIG_DIR / "indicators.yaml", OBSERVATIONS_SQL, SQL_DIR / "ddl" / "100_mart.sql",
-                 package / "dashboard.py", package / "statistics.py", package / "indicators.py",
+                 package / "__init__.py", package / "statistics.py", package / "indicators.py",
                  package / "disclosure.py"):
         digest.update(path.read_bytes())
     try:
