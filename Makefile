@@ -28,11 +28,13 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+	@echo "installing uv $(UV_VERSION) into $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(BIN)/airflow: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	@echo "installing the locked dependencies (uv.lock) into $(VENV)/"
+	@$(UV) sync --frozen --quiet
 	@touch $@
 
 install: $(BIN)/airflow  ## create .venv from uv.lock (the pinned dependencies)

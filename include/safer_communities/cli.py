@@ -385,8 +385,13 @@ def run(as_of: date) -> None:
     with _warehouse() as warehouse:
         checked = warehouse.query("SELECT quarter_label, reporting_date, state, missing FROM "
                                   "audit.dashboard_readiness ORDER BY quarter_label")
-    print(f"\nDashboard readiness as at {as_of.isoformat()} (audit.dashboard_readiness, {DEADLINES_DAG}):")
-    print(_table(checked, ["quarter_label", "reporting_date", "state", "missing"]))
+    # one line when every quarter is complete; the quarters that are not, in a table
+    counted = Counter(row["state"] for row in checked)
+    print(f"\nDashboard readiness as at {as_of.isoformat()} (audit.dashboard_readiness, {DEADLINES_DAG}): "
+          + ", ".join(f"{n} {state}" for state, n in sorted(counted.items())) + f" of {len(checked)} quarters"
+          + (f" ({checked[0]['quarter_label']} to {checked[-1]['quarter_label']})" if checked else ""))
+    if not_complete := [row for row in checked if row["state"] != "complete"]:
+        print(_table(not_complete, ["quarter_label", "reporting_date", "state", "missing"]))
     from safer_communities.dashboard import export_folder
     from safer_communities.periods import Quarter
 
