@@ -40,11 +40,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities.dashboard import disclosure, statistics
-from safer_communities.dashboard.indicators import Catalogue, Indicator, display, on_track, value_range
-from safer_communities.periods import FinancialYear, Month, Quarter, data_window, financial_year_label, month_range
+from safer_communities.dashboard import disclosure, publication, statistics
+from safer_communities.dashboard.indicators import Catalogue, Indicator, display, load_catalogue, on_track, value_range
+from safer_communities.dashboard.publication import latest
+from safer_communities.periods import (
+    FinancialYear,
+    Month,
+    Quarter,
+    data_window,
+    financial_year_label,
+    following,
+    month_range,
+    parse_any,
+)
 from safer_communities.settings import CONFIG_DIR, SQL_DIR, home
 from safer_communities.sources.availability import STATUSES
+from safer_communities.sources.registry import default_registry
+from safer_communities.warehouse import bulk_copy_rows, dictionary, publish_copy, query
 
 if TYPE_CHECKING:
     from safer_communities.dashboard.publication import Version
@@ -266,8 +278,6 @@ def source_period(cadence: str, month: Month) -> str:
 
 def status_by_month(rows: Iterable[dict]) -> dict[tuple[str, str], tuple[str, str]]:
     """``audit.source_status`` rows (a month, quarter or year each) as (source, month) -> (status, reason)."""
-    from safer_communities.periods import parse_any
-
     found = {}
     for row in rows:
         for month in parse_any(row["period"]).months:
@@ -491,8 +501,6 @@ def dependent_quarters(source: str, period: str, catalogue: Catalogue, as_of: da
     windows (:func:`months_read`): its own quarter, the later quarters of its financial year (year to date),
     those whose trend or look-back covers it, the next year's (last year's value, the target's base,
     disclosure control) and, for an annual cohort, the two years it is shown and compared in."""
-    from safer_communities.periods import following, parse_any
-
     span = parse_any(period)
     delivered = set(span.months)
     readers = [indicator for indicator in catalogue.indicators
@@ -768,8 +776,6 @@ def _summary_row(quarter: Quarter, priority_id: str, name: str, order: int, rows
 def read_inputs(warehouse: Warehouse, quarter: Quarter) -> tuple[list[dict], list[dict], list[Area]]:
     """The quarter's observations, the sources' statuses and the areas, read in one snapshot: a load that
     commits meanwhile is seen whole or not at all."""
-    from safer_communities.warehouse import query
-
     first, last = data_window(quarter)
     with warehouse.snapshot() as connection:
         observations = query(connection, OBSERVATIONS_SQL, {"first_month": first.start, "last_month": last.start})
@@ -795,10 +801,6 @@ def compute(warehouse: Warehouse, quarter: Quarter, run_id: str, catalogue: Cata
     """Recompute one quarter: read its inputs in one snapshot, replace its mart rows in one transaction, then
     publish its export (a new version, or the latest kept when nothing published changed: ``version``,
     ``new_version``); under the quarter's lock, so two computations of one quarter never interleave."""
-    from safer_communities.dashboard.indicators import load_catalogue
-    from safer_communities.sources.registry import default_registry
-    from safer_communities.warehouse import bulk_copy_rows, publish_copy
-
     # One computation of a quarter at a time, whoever starts it: read, decide, write and export as one step,
     # so a second run waits and then reads what the first wrote.
     with warehouse.exclusive(f"dashboard:{quarter}"):
@@ -837,8 +839,6 @@ def export_folder(quarter: Quarter, root: Path | None = None) -> Path:
 
 def latest_export(quarter: Quarter, root: Path | None = None) -> Path:
     """The quarter's newest export (the ``latest`` link): read the export through it."""
-    from safer_communities.dashboard.publication import latest
-
     return latest(export_folder(quarter, root))
 
 
@@ -868,9 +868,6 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
     now, with the rows."""
     import duckdb
     import pandas as pd
-
-    from safer_communities.dashboard import publication
-    from safer_communities.warehouse import dictionary, query
 
     with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
         tables = {name: query(connection, f"SELECT * FROM {view} WHERE quarter_label = :quarter ORDER BY {order}",

@@ -30,12 +30,17 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import Field, field_validator
 
+from safer_communities import alerts
+from safer_communities.alerts import SUBJECT_PREFIX, Alert
 from safer_communities.config_files import Strict, load_model
 from safer_communities.dashboard import WITH_DATA, source_period, value_months
+from safer_communities.dashboard.indicators import load_catalogue
 from safer_communities.errors import CorrectTheFile
 from safer_communities.periods import Month, Quarter, parse_any, previous, quarters_in
 from safer_communities.settings import CONFIG_DIR, SQL_DIR
 from safer_communities.sources.availability import NOT_INGESTED, deadline, outage_status
+from safer_communities.sources.registry import default_registry
+from safer_communities.warehouse import query, run_sql_file
 
 if TYPE_CHECKING:
     from safer_communities.alerts import Alert
@@ -207,8 +212,6 @@ def assess(quarter: Quarter, as_of: date, status_rows: Iterable[dict], sources: 
 
 def late_alert(readiness: Readiness, *, dag_id: str, run_id: str, link: str) -> Alert:
     """The message for a quarter first found late: the quarter, its reporting date, each missing source period."""
-    from safer_communities.alerts import SUBJECT_PREFIX, Alert
-
     missing = readiness.having("missing")
     return Alert(
         kind="dashboard_late",
@@ -235,8 +238,6 @@ def record(warehouse: Warehouse, readiness: Readiness, run_id: str) -> dict[str,
     """Replace the quarter's row of ``audit.dashboard_readiness`` in one transaction; ``first_late_at`` is
     kept from earlier checks once set. Returns the row, with ``newly_late`` true when this check is the
     first to find the quarter late (the one that alerts)."""
-    from safer_communities.warehouse import query, run_sql_file
-
     checked_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # an audit time, never a decision
     params = {"quarter_label": str(readiness.quarter)}
     with warehouse.begin() as connection:
@@ -267,10 +268,6 @@ def check(warehouse: Warehouse, quarters: Iterable[Quarter], *, as_of: date, run
           link: str | None = None, context=None) -> list[Checked]:
     """Assess and record each quarter as at ``as_of``; alert once for each quarter first found late (a channel
     that fails is logged, never raised)."""
-    from safer_communities import alerts
-    from safer_communities.dashboard.indicators import load_catalogue
-    from safer_communities.sources.registry import default_registry
-
     sources, catalogue, reporting = default_registry(), load_catalogue(), load_reporting()
     status_rows = warehouse.query("SELECT source, period, status, reason FROM audit.source_status")
     checked = []

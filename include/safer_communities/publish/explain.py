@@ -26,8 +26,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities.periods import Quarter
+from safer_communities.dashboard import OBSERVATIONS_SQL, source_period, value_months
+from safer_communities.dashboard.indicators import display, load_catalogue
+from safer_communities.dashboard.readiness import indicator_periods
+from safer_communities.periods import Quarter, financial_year_label
+from safer_communities.publish import quality_docs
+from safer_communities.publish.pages import environment
+from safer_communities.publish.quality_docs import OUTCOME, _outcome, _when
+from safer_communities.publish.wording import AREA_ORDER, hidden_because, indicator_sentence
 from safer_communities.settings import PROJECT_DIR, drop_dir, home
+from safer_communities.sources.availability import NOT_INGESTED
+from safer_communities.sources.contracts import load_contract
+from safer_communities.sources.registry import default_registry
+from safer_communities.warehouse import query
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -137,8 +148,6 @@ def sql_sections(indicator_id: str, path: Path | None = None) -> list[SqlSection
     """The part of ``observations.sql`` that computes the indicator: its branch of the ``observations`` union
     (the ``SELECT`` naming it, or the category table row naming it, with the comment above), preceded by the
     ``WITH`` parts that branch reads, in file order. Empty when no branch names the indicator."""
-    from safer_communities.dashboard import OBSERVATIONS_SQL
-
     lines = (path or OBSERVATIONS_SQL).read_text(encoding="utf-8").splitlines()
     parts: dict[str, tuple[int, int]] = {}  # WITH part -> (first, last), 0-based
     start = name = None
@@ -179,9 +188,6 @@ def cell_periods(indicator: Indicator, quarter: Quarter, sources: dict[str, Sour
     """(source, period, role) of every source period the cell rests on: the periods its value covers
     (``readiness.indicator_periods``) and, for an indicator whose records look back (``look_back``), the
     periods of the months it looks back over. A period in both is the value's."""
-    from safer_communities.dashboard import source_period, value_months
-    from safer_communities.dashboard.readiness import indicator_periods
-
     found = {(source, period): VALUE for source, period in indicator_periods(indicator, quarter, sources)}
     rule = indicator.look_back
     if rule is not None:
@@ -195,8 +201,6 @@ def cell_periods(indicator: Indicator, quarter: Quarter, sources: dict[str, Sour
 
 def definition(indicator: Indicator, quarter: Quarter, row: dict[str, Any]) -> list[tuple[str, str]]:
     """The catalogue entry as (field, text), with the quarter's target and the row's trend basis."""
-    from safer_communities.periods import financial_year_label
-
     year = financial_year_label(quarter.fy_start)
     target = indicator.targets.get(year)
     fields = [("id", indicator.id), ("sources", ", ".join(indicator.sources)), ("grain", indicator.grain),
@@ -225,8 +229,6 @@ def _number(value: float) -> str:
 
 
 def _shown(value: float | None, unit: str, withheld: str | None) -> str:
-    from safer_communities.dashboard.indicators import display
-
     if withheld:
         return "withheld to protect small numbers"
     return display(value, unit)
@@ -235,9 +237,6 @@ def _shown(value: float | None, unit: str, withheld: str | None) -> str:
 def figures(row: dict[str, Any]) -> list[tuple[str, str]]:
     """The published figures and judgements of a ``mart.dashboard_published`` row as (label, text); a withheld
     figure says so (the view has already emptied it)."""
-    from safer_communities.dashboard.indicators import display
-    from safer_communities.publish.wording import hidden_because
-
     unit = row["unit"]
     value = row["value_display"]
     if row["suppressed"]:
@@ -278,8 +277,6 @@ def figures(row: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _file(found: dict[str, Any], current: bool, results: dict[str, list[dict]], quarantined: int | None) -> FileLink:
-    from safer_communities.publish.quality_docs import _outcome, _when
-
     ordered = sorted(results["rules"], key=lambda r: (r["expectation"] != "parse", r["scope"] != "file", r["rule"]))
     rules = tuple({"rule": r["rule"], "severity": r["severity"], "success": r["success"],
                    "unexpected_count": r["unexpected_count"], "message": public(r["message"]) or None,
@@ -294,10 +291,6 @@ def _file(found: dict[str, Any], current: bool, results: dict[str, list[dict]], 
 def _period(connection: Connection, source: Source, period: str) -> PeriodLink:
     """A source period as the data-quality page reads it (``quality_docs.read_rows``), every file with its own
     validation; a period no run has decided yet is ``not ingested``."""
-    from safer_communities.publish import quality_docs
-    from safer_communities.sources.availability import NOT_INGESTED
-    from safer_communities.sources.contracts import load_contract
-
     holds_people = load_contract(source.contract).has_person_refs
     try:
         rows = quality_docs.read_rows(connection, source.name, period)
@@ -329,9 +322,6 @@ def _quarter(quarter: Quarter | str) -> Quarter:
 
 def _published(connection: Connection, quarter: Quarter) -> list[dict[str, Any]]:
     """The quarter's published rows; :class:`UnknownCell` naming the computed quarters when there are none."""
-    from safer_communities.publish.wording import AREA_ORDER
-    from safer_communities.warehouse import query
-
     rows = query(connection, f"SELECT * FROM mart.dashboard_published WHERE quarter_label = :q "
                              f"ORDER BY sort_order, {AREA_ORDER}", {"q": str(quarter)})
     if rows:
@@ -368,9 +358,6 @@ def _cell(rows: list[dict[str, Any]], indicator_id: str, area: str) -> dict[str,
 def _chain(connection: Connection, row: dict[str, Any], quarter: Quarter, catalogue: Catalogue,
            sources: dict[str, Source], periods: dict[tuple[str, str], PeriodLink]) -> Chain:
     """The chain of one published row; ``periods`` caches the source periods read (a quarter's cells share)."""
-    from safer_communities.dashboard import OBSERVATIONS_SQL
-    from safer_communities.publish.wording import hidden_because, indicator_sentence
-
     indicator = next((i for i in catalogue.indicators if i.id == row["indicator_id"]), None)
     if indicator is None:
         raise UnknownCell(f"indicator {row['indicator_id']!r} of the {quarter} dashboard is no longer in the "
@@ -395,9 +382,6 @@ def explain(warehouse: Warehouse, quarter: Quarter | str, indicator_id: str, are
     """The chain behind the quarter's published cell of the indicator (its id) and the area (its ONS code or its
     name, in any case), read in one snapshot. Raises ``PeriodError`` for text that is no quarter and
     :class:`UnknownCell` (a ``LookupError``) for a quarter not computed, an unknown indicator or area."""
-    from safer_communities.dashboard.indicators import load_catalogue
-    from safer_communities.sources.registry import default_registry
-
     quarter = _quarter(quarter)
     catalogue, sources = load_catalogue(), default_registry()
     _known(catalogue, indicator_id)  # before the warehouse: the mistake is named first
@@ -408,9 +392,6 @@ def explain(warehouse: Warehouse, quarter: Quarter | str, indicator_id: str, are
 
 def chains(warehouse: Warehouse, quarter: Quarter | str) -> list[Chain]:
     """The chain of every published cell of the quarter, in the dashboard's order, read in one snapshot."""
-    from safer_communities.dashboard.indicators import load_catalogue
-    from safer_communities.sources.registry import default_registry
-
     quarter = _quarter(quarter)
     catalogue, sources = load_catalogue(), default_registry()
     periods: dict[tuple[str, str], PeriodLink] = {}
@@ -480,9 +461,6 @@ def text(chain: Chain) -> str:
 
 def render(chain: Chain) -> str:
     """The chain as one self-contained HTML page (inline CSS, no scripts, no external resources)."""
-    from safer_communities.publish.pages import environment
-    from safer_communities.publish.quality_docs import OUTCOME
-
     return environment().get_template(TEMPLATE).render(chain=chain, outcomes=OUTCOME)
 
 

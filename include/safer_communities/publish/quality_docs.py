@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from safer_communities.periods import parse_any
+from safer_communities.publish.pages import environment
 from safer_communities.settings import SQL_DIR, home
+from safer_communities.sources.registry import get_source
+from safer_communities.warehouse import query, statements
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -57,8 +60,6 @@ def read(warehouse: Warehouse, source: str, period: str) -> dict[str, list[dict[
 
 def _queries() -> dict[str, str]:
     """The page's statements by name, in :data:`QUERIES` order."""
-    from safer_communities.warehouse import statements
-
     found = statements(SQL)
     if len(found) != len(QUERIES):
         raise RuntimeError(f"{SQL} has {len(found)} statements; expected {len(QUERIES)}: {QUERIES}")
@@ -66,15 +67,11 @@ def _queries() -> dict[str, str]:
 
 
 def _run(connection: Connection, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    from safer_communities.warehouse import query
-
     return query(connection, statement, {key: value for key, value in params.items() if f":{key}" in statement})
 
 
 def read_rows(connection: Connection, source: str, period: str) -> dict[str, list[dict[str, Any]]]:
     """:func:`read` on an open connection (a snapshot the caller reads other things in too)."""
-    from safer_communities.sources.registry import get_source
-
     get_source(source)
     label = str(parse_any(period))
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -147,8 +144,6 @@ def context(source: str, period: str, rows: dict[str, list[dict[str, Any]]]) -> 
 
 def render(warehouse: Warehouse, source: str, period: str) -> str:
     """The data-quality page of a (source, period) as one self-contained HTML page."""
-    from safer_communities.publish.pages import environment
-
     page = context(source, period, read(warehouse, source, period))
     return environment().get_template(TEMPLATE).render(**page)
 

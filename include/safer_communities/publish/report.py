@@ -27,8 +27,12 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_communities.periods import Quarter, financial_year_label
+from safer_communities.dashboard import publication, readiness
+from safer_communities.dashboard.indicators import load_catalogue
+from safer_communities.dashboard.publication import latest
+from safer_communities.periods import Quarter, financial_year_label, parse_any
 from safer_communities.publish import commentary as officer
+from safer_communities.publish import explain, quality_docs
 from safer_communities.publish.pages import environment
 from safer_communities.publish.wording import (
     AREA_ORDER,
@@ -51,6 +55,9 @@ from safer_communities.publish.wording import (
     why_no_data,
 )
 from safer_communities.settings import home
+from safer_communities.sources.availability import glance_for
+from safer_communities.sources.registry import default_registry
+from safer_communities.warehouse import query
 
 if TYPE_CHECKING:
     from safer_communities.dashboard.indicators import Catalogue
@@ -103,9 +110,6 @@ def availability_rows(quarter: Quarter | str, glance: list[dict], sources: dict[
     """Every registered source's periods within the quarter, as ``safer-communities status QUARTER`` lists
     them (``availability.glance_for``), each with its title, its reason in plain words and the link to its
     data-quality page once a run decided it."""
-    from safer_communities.periods import parse_any
-    from safer_communities.sources.availability import glance_for
-
     rows = glance_for([str(_quarter(quarter))], glance, sources)
     for row in rows:
         row["title"] = sources[row["source"]].title
@@ -490,8 +494,6 @@ def render(warehouse: Warehouse, quarter: Quarter | str, as_of: date | None = No
 def _inputs(warehouse: Warehouse, quarter: Quarter | str) -> tuple[list[dict], ...]:
     """What the page shows: published rows, monthly series, summary rows, the quarter's availability rows and
     every source period's (``audit.source_glance``, for the readiness)."""
-    from safer_communities.sources.registry import default_registry
-
     rows, monthly, summary, glance = read(warehouse, quarter)
     return rows, monthly, summary, availability_rows(quarter, glance, default_registry()), glance
 
@@ -501,10 +503,6 @@ def _render(quarter: Quarter | str, rows: list[dict], monthly: list[dict], summa
             links: dict[tuple[str, str], str] | None = None) -> str:
     """The page; ``version`` (number, published, previous, changes) is the publication's line in the header.
     Without ``as_of`` the data is taken as at today or the reporting date, whichever is earlier."""
-    from safer_communities.dashboard import readiness
-    from safer_communities.dashboard.indicators import load_catalogue
-    from safer_communities.sources.registry import default_registry
-
     quarter = _quarter(quarter)
     catalogue, sources, reporting = load_catalogue(), default_registry(), readiness.load_reporting()
     as_of = as_of or min(date.today(), readiness.reporting_date(quarter, reporting))
@@ -521,8 +519,6 @@ def report_folder(quarter: Quarter | str) -> Path:
 
 def report_path(quarter: Quarter | str, out_dir: Path | None = None) -> Path:
     """Where to read the report: ``out_dir/report.html``, else the quarter's latest version."""
-    from safer_communities.dashboard.publication import latest
-
     return (Path(out_dir) if out_dir else latest(report_folder(quarter))) / "report.html"
 
 
@@ -532,10 +528,6 @@ def write(warehouse: Warehouse, quarter: Quarter | str, out_dir: Path | str | No
     (``safer_communities.dashboard.publication``: ``v<N>/report.html``, ``latest``, the change log), unless the
     published cells it shows are the latest version's, which stays; or write it to ``out_dir/report.html`` alone. With
     ``pdf``, its PDF beside it (printed by headless Chromium). Returns the page's path."""
-    from safer_communities.dashboard import publication
-    from safer_communities.publish import explain, quality_docs
-    from safer_communities.warehouse import query
-
     rows, monthly, summary, availability, glance = _inputs(warehouse, quarter)
     links = {(row["indicator_id"], row["area_code"]): explain.page_href(row["indicator_id"], row["area_code"])
              for row in rows}  # each appendix figure's chain, written beside the page
