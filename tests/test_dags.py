@@ -272,6 +272,7 @@ def test_output_to_takes_every_way_of_writing_and_gives_the_terminal_back(tmp_pa
         sys.stderr.write("by sys.stderr\n")
         os.write(2, b"by the descriptor\n")
         subprocess.run(["echo", "by a child process"], check=True)
+        subprocess.run(["echo", "by a child given sys.stdout"], check=True, stdout=sys.stdout)
         kept = sys.stdout  # a logger that keeps the stream it was given
         handler = logging.StreamHandler(kept)
         logging.getLogger("sc-test").addHandler(handler)
@@ -280,7 +281,8 @@ def test_output_to_takes_every_way_of_writing_and_gives_the_terminal_back(tmp_pa
     logging.getLogger("sc-test").removeHandler(handler)
     print("after, by print")
     assert log.read_text(encoding="utf-8").splitlines() == [
-        "by print", "by sys.stderr", "by the descriptor", "by a child process", "by logging"]
+        "by print", "by sys.stderr", "by the descriptor", "by a child process", "by a child given sys.stdout",
+        "by logging"]
     printed = capfd.readouterr()
     assert printed.out == "after, to the terminal\nafter, by print\n"
 

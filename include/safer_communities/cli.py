@@ -298,6 +298,9 @@ class _Descriptor(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    def fileno(self) -> int:  # a library that hands the stream to a child process hands on the descriptor
+        return self.fd
+
     def write(self, text: str) -> int:
         os.write(self.fd, text.encode("utf-8", "replace"))
         return len(text)
