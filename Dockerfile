@@ -16,7 +16,7 @@ RUN grep -qx "apache-airflow==${AIRFLOW_VERSION}" /tmp/requirements.txt \
     || { echo "uv.lock does not pin apache-airflow==${AIRFLOW_VERSION}, the base image's version" >&2; exit 1; } \
     && pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements.txt
 
-# Debian's Chromium prints the board report's PDF (safer_communities.report, the dashboard DAG's
+# Debian's Chromium prints the board report's PDF (safer_communities.publish.report, the dashboard DAG's
 # report task); the base image is Debian bookworm.
 USER root
 RUN apt-get update \
