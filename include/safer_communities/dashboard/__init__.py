@@ -872,7 +872,6 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
     with warehouse.snapshot() as connection:  # the rows and the source periods behind them, as one state
         tables = {name: query(connection, f"SELECT * FROM {view} WHERE quarter_label = :quarter ORDER BY {order}",
                               {"quarter": str(quarter)}) for name, view, order in EXPORTS}
-        mart = dictionary.read(connection, ("mart",))  # the columns' meanings, for the README beside the files
         sources = publication.source_periods(quarter, sources if sources is not None
                                              else query(connection, publication.SOURCE_FILES_SQL))
     version = publication.plan(export_folder(quarter, root), "dashboard export", tables, sources,
@@ -897,6 +896,8 @@ def export(warehouse: Warehouse, quarter: Quarter, root: Path | None = None,
                     quoted = str(path).replace("'", "''")
                     connection.execute(f"COPY (SELECT {select} FROM frame) TO '{quoted}' ({options})")
                     written.append(path)
+        with warehouse.snapshot() as connection:  # the columns' meanings, read only when a version is written
+            mart = dictionary.read(connection, ("mart",))
         readme = dictionary.export_readme(mart, {name: view for name, view, _ in EXPORTS}, EXPORT_TYPES,
                                           f"Dashboard export, {quarter}")
         (folder / EXPORT_README).write_text(readme, encoding="utf-8")
