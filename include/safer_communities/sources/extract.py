@@ -448,13 +448,24 @@ def _type(connection, contract: Contract, columns: list[str], source: str, param
 
 
 def raw_records(path: Path, lines: set[int]) -> dict[int, str]:
-    """The original text of the given lines of a file, bad bytes shown as \\xNN."""
-    wanted = {}
-    last = max(lines, default=0)
+    """The original text of the given lines of a file, bad bytes shown as \\xNN. The file is read in blocks and
+    only the blocks that hold a wanted line are split into lines."""
+    targets = sorted(line for line in lines if line >= 1)
+    wanted: dict[int, str] = {}
+    index, number, carry = 0, 1, b""  # the next target; the line that ``carry`` (a line's start) belongs to
     with Path(path).open("rb") as handle:
-        for number, text in enumerate(handle, start=1):
-            if number > last:
-                break
-            if number in lines:
-                wanted[number] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+        while index < len(targets) and (block := handle.read(1 << 20)):
+            data = carry + block
+            ends = data.count(b"\n")  # lines number .. number + ends - 1 end in this block
+            if targets[index] < number + ends:
+                *complete, carry = data.split(b"\n")
+                while index < len(targets) and targets[index] < number + ends:
+                    text = complete[targets[index] - number]
+                    wanted[targets[index]] = text.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                    index += 1
+            else:
+                carry = data[data.rfind(b"\n") + 1:]
+            number += ends
+    if carry and number in lines:  # the last line, without a line break
+        wanted[number] = carry.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
     return wanted

@@ -12,6 +12,9 @@ GX has no DuckDB support of its own; it speaks SQLAlchemy through duckdb-engine,
 * GX closes its connection before it fetches a metric's rows, and duckdb-engine's rollback on close clears
   them ("IndexError: list index out of range" in ``resolve_metric_bundle``, GX issues #10738 and #11579).
   GX only reads the scratch database, so its dialect here (``duckdb+scratch://``) leaves transactions out.
+* SQLAlchemy reflects a table's columns through duckdb-engine's emulation of PostgreSQL's catalog: three
+  queries and about 0.1 s for each table GX looks at, and its primary-key query fails on DuckDB. The dialect
+  reads ``duckdb_columns()`` instead; a scratch table has no primary key.
 * GX's regex expectation does not compile for DuckDB ("Regex is not supported for dialect duckdb"):
   ``matches_regex`` runs as an ``UnexpectedRowsExpectation`` with DuckDB's ``regexp_matches`` (a partial
   match, as GX's own expectation is on pandas).
@@ -28,7 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from duckdb_engine import Dialect as DuckDBDialect
+from sqlalchemy import text
+from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import registry
+from sqlalchemy.exc import NoSuchTableError
 
 from safer_communities.sources.contracts import (
     PARSE_RULES,
@@ -71,6 +77,24 @@ class ScratchDialect(DuckDBDialect):
 
     def do_commit(self, dbapi_connection) -> None:
         pass
+
+    def get_columns(self, connection, table_name, schema=None, **kw) -> list[dict]:
+        """A scratch table's or view's columns, read from DuckDB's own catalog (see the module's note)."""
+        rows = connection.execute(text(
+            "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE table_name = :table "
+            "ORDER BY column_index"), {"table": table_name}).fetchall()
+        if not rows:
+            raise NoSuchTableError(table_name)
+        return [{"name": name, "type": _SCRATCH_TYPES.get(data_type, sqltypes.NullType)(), "nullable": nullable,
+                 "default": None, "autoincrement": False, "comment": None} for name, data_type, nullable in rows]
+
+    def get_pk_constraint(self, connection, table_name, schema=None, **kw) -> dict:
+        return {"constrained_columns": [], "name": None}
+
+
+# The types of a parsed file's columns (``safer_communities.sources.extract``), as SQLAlchemy names them.
+_SCRATCH_TYPES = {"VARCHAR": sqltypes.String, "DOUBLE": sqltypes.Float, "BIGINT": sqltypes.BigInteger,
+                  "INTEGER": sqltypes.Integer, "DATE": sqltypes.Date, "BOOLEAN": sqltypes.Boolean}
 
 
 registry.register("duckdb.scratch", __name__, "ScratchDialect")
