@@ -1,6 +1,6 @@
-"""The warehouse's bulk load of validated rows (a Parquet file) on DuckDB and on PostgreSQL, where DuckDB streams
-the rows to COPY through a pipe: every value arrives as written, and a file that cannot be read fails the load
-(naming the file) instead of loading part of it or waiting forever."""
+"""The warehouse's bulk load of validated rows (a Parquet file) on DuckDB and on PostgreSQL, where the rows go to
+binary COPY a batch at a time: every value arrives as written, and a file that cannot be read fails the load
+(naming the file) instead of loading part of it."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _staged(warehouse):
 
 
 def test_every_value_arrives_as_written(tmp_path, warehouse):
-    more = 200_000  # several chunks through the pipe
+    more = 200_000  # several batches
     with warehouse.begin() as connection:
         bulk_copy(connection, "staging.police_street", COLUMNS, _parquet(tmp_path, AWKWARD, more))
     staged = _staged(warehouse)
@@ -68,3 +68,11 @@ def test_a_file_that_cannot_be_read_fails_the_load_and_loads_nothing(tmp_path, w
     assert _staged(warehouse) == []
     with warehouse.begin() as connection:  # the connection is usable after the failure
         connection.execute(text("SELECT 1"))
+
+
+def test_a_value_that_does_not_fit_its_column_fails_the_load_and_loads_nothing(tmp_path, warehouse):
+    too_big = (*AWKWARD[0][:3], 2**31, *AWKWARD[0][4:])  # staging's line is an INTEGER
+    with pytest.raises(Exception, match="2147483648|out of range|overflow"):
+        with warehouse.begin() as connection:
+            bulk_copy(connection, "staging.police_street", COLUMNS, _parquet(tmp_path, [AWKWARD[1], too_big], 10))
+    assert _staged(warehouse) == []

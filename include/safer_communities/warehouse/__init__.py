@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-import os
 import re
 import tempfile
 import threading
@@ -305,7 +304,7 @@ def query(
 
 def bulk_copy(connection: Connection, table: str, columns: list[str], path: Path) -> None:
     """Append a file to a table with the engine's own bulk reader: a headed CSV (empty unquoted fields are
-    NULL), or a Parquet file with those columns (validated rows; PostgreSQL gets it as CSV, streamed by DuckDB).
+    NULL), or a Parquet file with those columns (validated rows; PostgreSQL gets them as binary ``COPY``).
     """
     if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
         raise ValueError(f"not a safe identifier: {table} {columns}")
@@ -313,8 +312,11 @@ def bulk_copy(connection: Connection, table: str, columns: list[str], path: Path
     parquet = Path(path).suffix == ".parquet"
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()
+        if parquet:
+            _copy_parquet(cursor, table, columns, Path(path))
+            return
         with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            with closing(_parquet_as_csv(Path(path), column_list) if parquet else _chunks(Path(path))) as chunks:
+            with closing(_chunks(Path(path))) as chunks:
                 for chunk in chunks:
                     copy.write(chunk)
     elif connection.dialect.name == "duckdb":
@@ -335,43 +337,37 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _parquet_as_csv(path: Path, column_list: str) -> Iterator[bytes]:
-    """A Parquet file's columns as headed CSV, streamed: DuckDB writes it into a pipe (its memory capped, spilling
-    to a folder of its own) while the caller reads it, so converting and loading overlap and nothing is stored."""
-    import duckdb
+# The Arrow type that PostgreSQL's binary COPY takes for a column of each type the staging tables use.
+_ARROW_TYPES = {"character varying": "string", "text": "string", "integer": "int32", "bigint": "int64",
+                "smallint": "int16", "double precision": "float64", "real": "float32", "date": "date32",
+                "boolean": "bool"}
+PARQUET_BATCH_ROWS = 65_536
 
-    with tempfile.TemporaryDirectory() as folder:
-        pipe = Path(folder) / "rows.csv"
-        os.mkfifo(pipe)
-        # Our own write end keeps reads blocking until DuckDB has written and closed its own; the writer thread
-        # closes it last, so the reader sees the end of the rows (or of a failed conversion) either way.
-        reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-        holder = os.open(pipe, os.O_WRONLY)
-        os.set_blocking(reader, True)
-        failure: list[BaseException] = []
 
-        def convert() -> None:
-            try:
-                settings = {"memory_limit": "256MB", "temp_directory": f"{folder}/spill"}
-                with duckdb.connect(config=settings) as converter:
-                    converter.execute(f"COPY (SELECT {column_list} FROM read_parquet(?)) TO "
-                                      f"'{str(pipe).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER true)",
-                                      [str(path)])
-            except BaseException as error:  # noqa: BLE001 - raised again by the reader
-                failure.append(error)
-            finally:
-                os.close(holder)
+def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
+    """A Parquet file's rows into a PostgreSQL table by binary ``COPY``, a batch at a time: each batch cast to the
+    table's column types (a value that does not fit fails the load, as it would in text) and encoded by pgpq."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pgpq import ArrowToPostgresBinaryEncoder
 
-        writer = threading.Thread(target=convert, name="parquet-as-csv")
-        writer.start()
+    types = dict(cursor.execute(
+        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table]).fetchall())
+    unknown = [f"{column} ({types.get(column, 'no such column')})" for column in columns
+               if types.get(column) not in _ARROW_TYPES]
+    if unknown:
+        raise NotImplementedError(f"no binary COPY into {table} for {', '.join(unknown)}")
+    schema = pa.schema([pa.field(column, pa.type_for_alias(_ARROW_TYPES[types[column]])) for column in columns])
+    encoder = ArrowToPostgresBinaryEncoder(schema)
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
+        copy.write(encoder.write_header())
         try:
-            with os.fdopen(reader, "rb", buffering=0) as rows:
-                while chunk := rows.read(1 << 20):
-                    yield chunk
-        finally:  # the reader closed: a writer still converting fails on the closed pipe and ends
-            writer.join()
-        if failure:
-            raise RuntimeError(f"converting {path.name} for the bulk load failed: {failure[0]}") from failure[0]
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+                copy.write(encoder.write_batch(batch.select(columns).cast(schema)))
+        except (OSError, pa.ArrowException) as error:  # the COPY is abandoned: nothing of the file is loaded
+            raise RuntimeError(f"reading {path.name} for the bulk load into {table} failed: {error}") from error
+        copy.write(encoder.finish())
 
 
 def write_rows(path: Path, columns: list[str], rows: Iterable[Iterable[Any]]) -> Path:
