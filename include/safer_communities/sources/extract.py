@@ -234,13 +234,14 @@ def _read_csv(connection, path: Path, contract: Contract, columns: list[str], pe
         f"pseudonymise({quoted(column)}) AS {quoted(column)}" if column in person else quoted(column)
         for column in columns
     )
-    # row_number() OVER () is DuckDB's streaming window: it numbers the records in the order they are read
-    source = (f"(SELECT row_number() OVER () + 1 AS line, {selected} FROM read_csv(?, header = true, "
+    # No line number here: a window function (row_number() OVER ()) would read the file on one thread. ``_type``
+    # numbers the rows once they are in.
+    source = (f"(SELECT {selected} FROM read_csv(?, header = true, "
               f"auto_detect = false, columns = ?, delim = ',', quote = '\"', escape = '\"', store_rejects = true, "
               f"strict_mode = true, null_padding = false))")
     try:
         issues = _type(connection, contract, columns, source, [str(path), dict.fromkeys(columns, "VARCHAR")],
-                       settle=lambda: _settle_lines(connection, path, columns))
+                       settle=lambda: _settle_lines(connection, path, columns), numbered=False)
     except duckdb.Error:
         issues = None
     if issues is None:
@@ -399,11 +400,13 @@ def _columns(contract: Contract, columns: list[str]) -> list[str]:
 
 
 def _type(connection, contract: Contract, columns: list[str], source: str, parameters=(),
-          settle: Callable[[], list[RowIssue] | None] | None = None) -> list[RowIssue] | None:
+          settle: Callable[[], list[RowIssue] | None] | None = None, numbered: bool = True) -> list[RowIssue] | None:
     """Build ``parsed`` from ``source`` (a table or a subquery with ``line`` and the file's columns as text) in
     one statement: the contract's types cast, optional columns the file lacks added empty, a forgiving header put
-    in the contract's order. A row with a value not of its column's type is an issue, not a row. ``settle``, run
-    once the rows are in, may give them their lines and more issues (or None: the parse cannot stand)."""
+    in the contract's order. A row with a value not of its column's type is an issue, not a row. A source that is
+    not ``numbered`` has no ``line``: its rows are numbered in the order they were read, from 2 (the header is
+    line 1). ``settle``, run once the rows are in, may give them their lines and more issues (or None: the parse
+    cannot stand)."""
     order = _columns(contract, columns)
     typed = set(contract.column_names) <= set(order)  # else the header rules reject the file
     by_name = {column.name: column for column in contract.columns}
@@ -423,7 +426,12 @@ def _type(connection, contract: Contract, columns: list[str], source: str, param
         values = ", ".join(f"NULLIF({quoted(name)}, '')" if name in columns else "NULL" for name in order)
         selected += (f", list_filter([{', '.join(checks)}], lambda name: name IS NOT NULL) AS \"~failed\""
                      f", CASE WHEN len(\"~failed\") > 0 THEN [{values}] END AS \"~values\"")
-    connection.execute(f"CREATE TABLE parsed AS SELECT line{selected} FROM {source}", list(parameters))
+    line = "line" if numbered else "NULL::BIGINT AS line"
+    connection.execute(f"CREATE TABLE parsed AS SELECT {line}{selected} FROM {source}", list(parameters))
+    if not numbered:
+        # A new table's row ids are the order its rows were inserted in, which the scratch database's
+        # preserve_insertion_order keeps as the order they were read (the file's, even when read in parallel).
+        connection.execute("UPDATE parsed SET line = rowid + 2")
     issues: list[RowIssue] = []
     if settle is not None:
         settled = settle()
