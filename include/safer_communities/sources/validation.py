@@ -313,10 +313,29 @@ def _shown(rule: Rule, holds_people: bool, value, other=None) -> str:
     return shown
 
 
-def _failing_rows(connection, rule: Rule, period: Period, holds_people: bool, limit: int | None = None):
-    """(line, the values shown) of each row failing a row rule, in line order, streamed."""
+def _flag(rule: Rule) -> str:
+    """The column of table ``failing`` that is true on the rows a rule fails (named apart from any file column)."""
+    return quoted(f"~fails {rule.id}")
+
+
+def _mark_failing(connection, rules: list[Rule], period: Period) -> dict[str, int]:
+    """Evaluate every row rule's condition (:func:`failing`) in one scan of ``parsed``, keeping the rows that fail
+    any as the table ``failing`` (their line, the columns the rules show, a flag per rule); return each rule's
+    count of failing rows."""
+    shown = dict.fromkeys(column for rule in rules for column in (rule.column, rule.other_column) if column)
+    columns = "".join(f", {quoted(column)}" for column in shown)
+    flags = ", ".join(f"{failing(rule, period)} AS {_flag(rule)}" for rule in rules)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE failing AS SELECT * FROM (SELECT line{columns}, {flags} "
+                       f"FROM parsed) WHERE {' OR '.join(_flag(rule) for rule in rules)}")
+    counted = ", ".join(f"count(*) FILTER (WHERE {_flag(rule)})" for rule in rules)
+    counts = connection.execute(f"SELECT {counted} FROM failing")
+    return dict(zip((rule.id for rule in rules), counts.fetchone(), strict=True))
+
+
+def _failing_rows(connection, rule: Rule, holds_people: bool, limit: int | None = None):
+    """(line, the values shown) of each row failing a row rule, in line order, streamed (from ``failing``)."""
     columns = ", ".join(quoted(c) for c in (rule.column, rule.other_column) if c)
-    cursor = connection.execute(f"SELECT line, {columns} FROM parsed WHERE {failing(rule, period)} ORDER BY line"
+    cursor = connection.execute(f"SELECT line, {columns} FROM failing WHERE {_flag(rule)} ORDER BY line"
                                 + (f" LIMIT {int(limit)}" if limit is not None else ""))
     while rows := cursor.fetchmany(10_000):
         for line, *values in rows:
@@ -368,11 +387,9 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
         by_rule = {r.expectation_config.meta["rule"]: r for r in _run_suite(stage, contract, period, parsed, table)}
         stage_results = [(rule, _rule_result(rule, by_rule[rule.id])) for rule in stage]
         with parsed.connect() as connection:
-            # every row rule's failing rows counted by its SQL condition, in one scan, to check against GX's count
+            # every row rule's failing rows found by its SQL condition, in one scan, and counted against GX's count
             checked = [rule for rule, result in stage_results if not rule.is_table_rule and not result.message]
-            counts = dict(zip((rule.id for rule in checked), connection.execute(
-                f"SELECT {', '.join(f'count_if({failing(rule, period)})' for rule in checked)} FROM parsed"
-            ).fetchone(), strict=True)) if checked else {}
+            counts = _mark_failing(connection, checked, period) if checked else {}
             for rule, result in stage_results:
                 evaluated = not result.message
                 shown: dict[int, str] = {}  # line -> the values shown: every failing row of a quarantining rule
@@ -382,7 +399,7 @@ def validate(parsed: ParsedFile, contract: Contract, period: Period) -> Validati
                                               f"the routing SQL {counts[rule.id]} ({failing(rule, period)})")
                     if counts[rule.id]:
                         quarantines = rule.severity == "critical" and rule.scope == "row"
-                        shown = dict(_failing_rows(connection, rule, period, holds_people,
+                        shown = dict(_failing_rows(connection, rule, holds_people,
                                                    limit=None if quarantines else SAMPLE_LINES))
                     result.unexpected_lines = list(shown)[:SAMPLE_LINES]
                 if not result.success:
