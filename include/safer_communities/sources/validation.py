@@ -240,7 +240,10 @@ def _run_suite(rules: list[Rule], contract: Contract, period: Period, parsed: Pa
     suite = gx.ExpectationSuite(name=contract.suite_name)
     for rule in rules:
         suite.add_expectation(_expectation(rule, contract, period))
-    outcome = batch_definition.get_batch().validate(suite, result_format={"result_format": "BASIC"})
+    # Counts and observed values only: the failing rows' lines and values come from the routing SQL, so GX is not
+    # asked for examples (a query per failing rule, 0.07 s for the uniqueness rule at 600,000 rows).
+    outcome = batch_definition.get_batch().validate(
+        suite, result_format={"result_format": "BASIC", "partial_unexpected_count": 0})
     return outcome.results
 
 
