@@ -2,19 +2,21 @@
 -- Runs inside the load transaction, after the staging slice has been replaced.
 -- Bound parameters: :source, :period ('YYYY-MM'), :period_start (date).
 
+-- The slice counted once (by LSOA and crime type), then placed: the joins are on a few thousand counts, not on
+-- every row, and the slice is read once for both tables.
+CREATE TEMPORARY TABLE police_counted AS
+SELECT source, lsoa_code, crime_type, load_batch_id, COUNT(*) AS incidents
+FROM staging.police_street
+WHERE source = :source AND period = :period
+GROUP BY source, lsoa_code, crime_type, load_batch_id;
+
 DELETE FROM core.fact_police_crime
 WHERE source = :source AND month_start = :period_start;
 
 INSERT INTO core.fact_police_crime
     (source, month_start, lsoa_code, district_code, crime_type, incidents, load_batch_id)
 SELECT s.source, CAST(:period_start AS DATE), s.lsoa_code, l.district_code, s.crime_type, s.incidents, s.load_batch_id
-FROM (
-    -- counted first, then placed: the join is on a few thousand counts, not on every row
-    SELECT source, lsoa_code, crime_type, load_batch_id, COUNT(*) AS incidents
-    FROM staging.police_street
-    WHERE source = :source AND period = :period AND lsoa_code IS NOT NULL
-    GROUP BY source, lsoa_code, crime_type, load_batch_id
-) AS s
+FROM police_counted AS s
 JOIN core.dim_lsoa AS l ON l.lsoa_code = s.lsoa_code;
 
 DELETE FROM core.fact_police_crime_unallocated
@@ -30,11 +32,8 @@ SELECT
     s.crime_type,
     s.incidents,
     s.load_batch_id
-FROM (
-    SELECT source, lsoa_code, crime_type, load_batch_id, COUNT(*) AS incidents
-    FROM staging.police_street
-    WHERE source = :source AND period = :period
-    GROUP BY source, lsoa_code, crime_type, load_batch_id
-) AS s
+FROM police_counted AS s
 LEFT JOIN core.dim_lsoa AS l ON l.lsoa_code = s.lsoa_code
 WHERE l.lsoa_code IS NULL;
+
+DROP TABLE police_counted;

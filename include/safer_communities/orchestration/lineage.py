@@ -159,12 +159,13 @@ def table_datasets(url: str, tables: Iterable[str]) -> list[DatasetName]:
 
 @cache
 def _parsed(statements: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """The ``schema.table`` names some SQL reads and writes (OpenLineage's SQL parser, the provider's own)."""
+    """The ``schema.table`` names some SQL reads and writes (OpenLineage's SQL parser, the provider's own). A table
+    named without a schema is a temporary table of the statements' own, not a dataset."""
     import openlineage_sql
 
     parsed = openlineage_sql.parse(list(statements), dialect="postgres")
-    return (frozenset(f"{t.schema}.{t.name}" for t in parsed.in_tables),
-            frozenset(f"{t.schema}.{t.name}" for t in parsed.out_tables))
+    return (frozenset(f"{t.schema}.{t.name}" for t in parsed.in_tables if t.schema),
+            frozenset(f"{t.schema}.{t.name}" for t in parsed.out_tables if t.schema))
 
 
 def sql_tables(sql: str | Path) -> tuple[frozenset[str], frozenset[str]]:
