@@ -341,7 +341,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
 _ARROW_TYPES = {"character varying": "string", "text": "string", "integer": "int32", "bigint": "int64",
                 "smallint": "int16", "double precision": "float64", "real": "float32", "date": "date32",
                 "boolean": "bool"}
-PARQUET_BATCH_ROWS = 65_536
+PARQUET_BATCH_ROWS = 16_384
 
 
 def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
@@ -350,6 +350,7 @@ def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pgpq import ArrowToPostgresBinaryEncoder
+    from psycopg.copy import QueuedLibpqWriter
 
     types = dict(cursor.execute(
         "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
@@ -360,7 +361,9 @@ def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
         raise NotImplementedError(f"no binary COPY into {table} for {', '.join(unknown)}")
     schema = pa.schema([pa.field(column, pa.type_for_alias(_ARROW_TYPES[types[column]])) for column in columns])
     encoder = ArrowToPostgresBinaryEncoder(schema)
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
+    # psycopg's queued writer sends from a thread of its own: the next batch is read and encoded meanwhile
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
+                     writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(encoder.write_header())
         try:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
