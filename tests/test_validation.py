@@ -203,3 +203,34 @@ def test_a_line_break_inside_quotes_or_a_blank_line_keeps_every_line_number(tmp_
     assert list(frame.index) == [2, 3, 5, 6, 8, 10, 11]
     assert frame.loc[3, "Location"] == "On or near\nHobill Close"
     assert frame.loc[11, "Location"] == rows[8][6]
+
+
+def test_a_file_read_on_several_threads_keeps_every_line_number(tmp_path):
+    """A file of many read buffers (about 50 MB): DuckDB reads it on every thread, and each row still gets the line
+    it is on, rejected records and bad values included. Each row carries its own line in its Context."""
+    real = january_rows(2000)
+    header, rows = real[0], real[1:]
+    lines = [header]
+    broken = {50_001: "field count", 123_457: "type", 199_999: "field count", 250_000: "type"}
+    for line in range(2, 260_002):
+        row = list(rows[line % len(rows)])
+        row[11] = f"line {line}"
+        if broken.get(line) == "field count":
+            row = row[:5]
+        elif broken.get(line) == "type":
+            row[4] = "west"
+        lines.append(row)
+    path = tmp_path / "2020-01-leicestershire-street.csv"
+    path.write_bytes(to_bytes(lines))
+    parsed = parse_extract(path, CONTRACT)
+    try:
+        assert sorted((issue.line, issue.rule) for issue in parsed.issues) == [
+            (50_001, "parse_field_count"), (123_457, "parse_type"), (199_999, "parse_field_count"),
+            (250_000, "parse_type")]
+        with parsed.connect() as connection:
+            count, misplaced, first, last = connection.execute(
+                "SELECT count(*), count(*) FILTER (WHERE \"Context\" <> 'line ' || line), min(line), max(line) "
+                "FROM parsed").fetchone()
+        assert (count, misplaced, first, last) == (260_000 - 4, 0, 2, 260_001)
+    finally:
+        parsed.remove()

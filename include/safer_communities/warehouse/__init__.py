@@ -14,6 +14,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -350,7 +351,6 @@ def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pgpq import ArrowToPostgresBinaryEncoder
-    from psycopg.copy import QueuedLibpqWriter
 
     types = dict(cursor.execute(
         "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
@@ -361,15 +361,24 @@ def _copy_parquet(cursor, table: str, columns: list[str], path: Path) -> None:
         raise NotImplementedError(f"no binary COPY into {table} for {', '.join(unknown)}")
     schema = pa.schema([pa.field(column, pa.type_for_alias(_ARROW_TYPES[types[column]])) for column in columns])
     encoder = ArrowToPostgresBinaryEncoder(schema)
-    # psycopg's queued writer sends from a thread of its own: the next batch is read and encoded meanwhile
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
-                     writer=QueuedLibpqWriter(cursor)) as copy:
-        copy.write(encoder.write_header())
+
+    def encoded() -> Iterator[bytes]:
         try:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-                copy.write(encoder.write_batch(batch.select(columns).cast(schema)))
+                yield encoder.write_batch(batch.select(columns).cast(schema))
         except (OSError, pa.ArrowException) as error:  # the COPY is abandoned: nothing of the file is loaded
             raise RuntimeError(f"reading {path.name} for the bulk load into {table} failed: {error}") from error
+
+    # The next batch is read and encoded on a thread while this one is sent: one batch ahead, never more, so
+    # memory does not grow with the file when PostgreSQL takes the rows more slowly than they are encoded.
+    batches = encoded()
+    with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-encode") as ahead,
+          cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy):
+        copy.write(encoder.write_header())
+        pending = ahead.submit(next, batches, None)
+        while (chunk := pending.result()) is not None:
+            pending = ahead.submit(next, batches, None)
+            copy.write(chunk)
         copy.write(encoder.finish())
 
 
