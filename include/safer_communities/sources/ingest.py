@@ -346,6 +346,11 @@ def _staging_columns(contract: Contract) -> list[str]:
     return ["source", "period", "load_batch_id", "line", *contract.fields, *key_id]
 
 
+# Rows per row group of the validated Parquet: DuckDB writes row groups in parallel, so groups smaller than its
+# default (122,880) write faster (0.45-0.5 s instead of 0.75-0.95 s for 600,000 rows, measured).
+VALIDATED_ROW_GROUP = 30_720
+
+
 def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymise=None) -> str:
     """The accepted rows as a Parquet file in staging-table column order, written by the scratch database's
     engine and read by the warehouse's bulk loader; for a file with people, their pseudonyms' key id, and the
@@ -359,7 +364,7 @@ def _write_validated(state: PeriodState, contract: Contract, outcome, pseudonymi
         with outcome.parsed.connect() as connection:
             connection.execute(
                 f"COPY (SELECT $source AS source, $period AS period, $load_batch_id AS load_batch_id, line, {fields}"
-                f"{key_id} FROM accepted) TO {literal(path)} (FORMAT parquet)",
+                f"{key_id} FROM accepted) TO {literal(path)} (FORMAT parquet, ROW_GROUP_SIZE {VALIDATED_ROW_GROUP})",
                 {"source": state.source, "period": state.period, "load_batch_id": state.load_batch_id},
             )
 

@@ -326,8 +326,19 @@ def bulk_copy(connection: Connection, table: str, columns: list[str], path: Path
         types = ", ".join(f"'{column}': 'VARCHAR'" for column in columns)
         reader = ("read_parquet(:path)" if parquet else
                   f"read_csv(:path, header = true, auto_detect = false, columns = {{{types}}})")
-        connection.execute(text(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {reader}"),
-                           {"path": str(path)})
+        insert = text(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {reader}")
+        if not parquet:
+            connection.execute(insert, {"path": str(path)})
+            return
+        # Validated rows carry their line, so their order in the table does not matter; kept in order, DuckDB
+        # appends the Parquet's small row groups one after another (1.2-1.5 s instead of 0.7 s for 600,000 rows).
+        connection.execute(text("SET preserve_insertion_order = false"))
+        try:
+            connection.execute(insert, {"path": str(path)})
+        except BaseException:
+            connection.invalidate()  # a failed transaction takes no RESET: the connection is discarded instead
+            raise
+        connection.execute(text("RESET preserve_insertion_order"))
     else:
         raise NotImplementedError(f"no bulk load for {connection.dialect.name}")
 
