@@ -6,8 +6,8 @@
    default) into the scratch drop folder bench/out/drop/.
 2. For each engine (a fresh DuckDB file under bench/out/, and a fresh PostgreSQL
    database ``sc_bench_<pid>`` that is dropped at the end, even on error):
-   migrate; then, three times, the baseline (PostgreSQL ``COPY`` into 12 text columns, DuckDB
-   ``CREATE TABLE AS SELECT * FROM read_csv``) and the pipeline's steps (the second and third runs are
+   migrate; then ``--runs`` times (3 by default) the baseline (PostgreSQL ``COPY`` into 12 text columns, DuckDB
+   ``CREATE TABLE AS SELECT * FROM read_csv``) and the pipeline's steps (the second and later runs are
    re-runs: a corrected delivery of the same rows, whose slice replaces the one before). The ratios are to
    the median baseline. Every measurement runs in its own child process, which reports its own peak
    RSS (``VmHWM``), so each figure is that run's alone. The PostgreSQL server's
