@@ -402,6 +402,19 @@ def write_rows(path: Path, columns: list[str], rows: Iterable[Iterable[Any]]) ->
     return Path(path)
 
 
+def analyze(connection: Connection, table: str) -> None:
+    """Refresh a table's planner statistics after a bulk load, in the load's transaction. On PostgreSQL from a
+    sample of 7,500 rows (statistics target 25): the same plans as the default 30,000 for the load SQL's group
+    counts, which need every column's statistics, in 0.09 s instead of 0.4 s at 600,000 rows."""
+    from sqlalchemy import text
+
+    if not _IDENTIFIER.match(table):
+        raise ValueError(f"not a safe identifier: {table}")
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL default_statistics_target = 25"))
+    connection.execute(text(f"ANALYZE {table}"))
+
+
 def bulk_copy_rows(connection: Connection, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
     """Bulk-load rows made in Python, through a temporary CSV and :func:`bulk_copy`."""
     with tempfile.TemporaryDirectory() as folder:
