@@ -27,6 +27,7 @@ import platform
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -342,10 +343,8 @@ def bench_engine(engine: str, csv_path: Path, runs: int) -> dict:
 
 def _median_baseline(baselines: list[dict]) -> dict:
     """The baseline the ratios are to: the median time of the engine's baseline runs, and their peak RSS."""
-    seconds = sorted(b["seconds"] for b in baselines)
-    middle = len(seconds) // 2
-    median = seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
-    return {**baselines[0], "seconds": median, "all_seconds": [b["seconds"] for b in baselines],
+    seconds = [b["seconds"] for b in baselines]
+    return {**baselines[0], "seconds": statistics.median(seconds), "all_seconds": seconds,
             "peak_rss_mib": max(b["peak_rss_mib"] for b in baselines)}
 
 
