@@ -169,7 +169,7 @@ def child_pipeline(job: dict) -> dict:
     timers.wrap(validation, "validate", "validate.rules_total")
     timers.wrap(ingest, "_write_results", "validate.audit_rows")
     timers.wrap(ingest, "_write_validated", "validate.write_parquet")
-    timers.wrap(ingest, "bulk_copy", "load.bulk_copy_staging")
+    timers.wrap(ingest, "replace_slice", "load.replace_slice")
     timers.wrap(ingest, "completeness", "load.completeness")
     timers.wrap(ingest, "run_sql_file", lambda connection, path, *a, **k: f"sql.{Path(path).parent.name}.{path.stem}")
 
@@ -363,10 +363,10 @@ SUBSTAGES = {
         ("other (contract, state)", "validate.other", False),
     ],
     "load": [
-        ("bulk copy of the Parquet into staging.police_street", "load.bulk_copy_staging", True),
+        ("slice out, bulk copy of the Parquet in, statistics", "load.replace_slice", True),
         ("core facts SQL (sql/load/police_street.sql)", "sql.load.police_street", True),
         ("completeness checks", "load.completeness", False),
-        ("audit.pulled_file, validation results, old slice out, commit", "load.other", False),
+        ("audit.pulled_file, validation results, old core rows out, commit", "load.other", False),
     ],
 }
 WIDTH = 60
@@ -382,7 +382,7 @@ def _derived(run: dict) -> dict[str, float]:
     )
     parts["load.other"] = step["load"] - sum(
         parts.get(k, 0)
-        for k in ("load.bulk_copy_staging", "sql.load.police_street", "load.completeness")
+        for k in ("load.replace_slice", "sql.load.police_street", "load.completeness")
     )
     return parts
 

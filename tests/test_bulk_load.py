@@ -1,6 +1,7 @@
 """The warehouse's bulk load of validated rows (a Parquet file) on DuckDB and on PostgreSQL, where the rows go to
 binary COPY a batch at a time: every value arrives as written, and a file that cannot be read fails the load
-(naming the file) instead of loading part of it."""
+(naming the file) instead of loading part of it. The rows go in as a load puts them, as a staging slice
+(``replace_slice``, which bulk-copies them into the slice's partition on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import duckdb
 import pytest
 from sqlalchemy import text
 
-from safer_communities.warehouse import bulk_copy
+from safer_communities.warehouse import replace_slice
 
 COLUMNS = ["source", "period", "load_batch_id", "line", "crime_id", "month", "reported_by", "falls_within",
            "longitude", "latitude", "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome_category",
@@ -43,6 +44,10 @@ def _more(line: int) -> tuple:
             "E01025587", "n", "Burglary", None, None)
 
 
+def _load(connection, path):
+    replace_slice(connection, "staging.police_street", COLUMNS, path, source="police", period="2020-01")
+
+
 def _staged(warehouse):
     return [tuple(row.values()) for row in warehouse.query(
         f"SELECT {', '.join(COLUMNS)} FROM staging.police_street ORDER BY line")]
@@ -51,7 +56,7 @@ def _staged(warehouse):
 def test_every_value_arrives_as_written(tmp_path, warehouse):
     more = 200_000  # several batches
     with warehouse.begin() as connection:
-        bulk_copy(connection, "staging.police_street", COLUMNS, _parquet(tmp_path, AWKWARD, more))
+        _load(connection, _parquet(tmp_path, AWKWARD, more))
     staged = _staged(warehouse)
     assert staged[:2] == AWKWARD
     assert staged[2:] == [_more(line) for line in range(10, 10 + more)]
@@ -64,7 +69,7 @@ def test_a_file_that_cannot_be_read_fails_the_load_and_loads_nothing(tmp_path, w
     broken.write_bytes(data[: len(data) // 2])  # a truncated upload
     with pytest.raises(Exception, match="broken.parquet"):
         with warehouse.begin() as connection:
-            bulk_copy(connection, "staging.police_street", COLUMNS, broken)
+            _load(connection, broken)
     assert _staged(warehouse) == []
     with warehouse.begin() as connection:  # the connection is usable after the failure
         connection.execute(text("SELECT 1"))
@@ -74,5 +79,5 @@ def test_a_value_that_does_not_fit_its_column_fails_the_load_and_loads_nothing(t
     too_big = (*AWKWARD[0][:3], 2**31, *AWKWARD[0][4:])  # staging's line is an INTEGER
     with pytest.raises(Exception, match="2147483648|out of range|overflow"):
         with warehouse.begin() as connection:
-            bulk_copy(connection, "staging.police_street", COLUMNS, _parquet(tmp_path, [AWKWARD[1], too_big], 10))
+            _load(connection, _parquet(tmp_path, [AWKWARD[1], too_big], 10))
     assert _staged(warehouse) == []

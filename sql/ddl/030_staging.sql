@@ -1,4 +1,5 @@
--- Typed copies of validated extracts, one slice per (source, period).
+-- Typed copies of validated extracts, one slice per (source, period). On PostgreSQL, migrate partitions each
+-- table that holds files' rows by source and then by period, one partition per slice (warehouse/slices.py).
 
 CREATE TABLE IF NOT EXISTS staging.police_street (
     source                 VARCHAR NOT NULL,

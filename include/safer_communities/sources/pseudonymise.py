@@ -156,11 +156,7 @@ def pseudonymiser(as_of: date, conn_id: str = PSEUDONYMISATION_CONN_ID) -> Pseud
 def load_links(connection: Connection, source: str, period: str, links: Path) -> None:
     """Replace the slice's links in staging (from the file written beside its validated rows) and carry them into
     ``core.pseudonym_link``, in the caller's transaction: the slice's own, so links and rows commit together."""
-    from sqlalchemy import text
+    from safer_communities.warehouse import replace_slice, run_sql_file
 
-    from safer_communities.warehouse import bulk_copy, run_sql_file
-
-    connection.execute(text("DELETE FROM staging.pseudonym_link WHERE source = :source AND period = :period"),
-                       {"source": source, "period": period})
-    bulk_copy(connection, "staging.pseudonym_link", LINK_COLUMNS, links)
+    replace_slice(connection, "staging.pseudonym_link", LINK_COLUMNS, links, source=source, period=period)
     run_sql_file(connection, SQL_DIR / "load" / "pseudonym_link.sql", {"source": source, "period": period})

@@ -1,8 +1,9 @@
 """The warehouse: one SQLAlchemy engine over DuckDB (embedded default) or PostgreSQL.
 
-All SQL lives in ``sql/`` and runs unchanged on both engines. The only
-engine-specific code is :func:`bulk_copy`, the fast path for loading a CSV or Parquet file:
-PostgreSQL ``COPY ... FROM STDIN`` and DuckDB's ``read_csv`` and ``read_parquet``.
+All SQL lives in ``sql/`` and runs unchanged on both engines. The engine-specific code is :func:`bulk_copy`,
+the fast path for loading a CSV or Parquet file (PostgreSQL ``COPY ... FROM STDIN``, DuckDB's ``read_csv`` and
+``read_parquet``), and on PostgreSQL the staging tables' partitions by slice (:mod:`.slices`) and the roles
+(:mod:`.roles`).
 """
 
 from __future__ import annotations
@@ -243,8 +244,10 @@ class Warehouse:
                 run_sql_file(connection, path)
             load_reference(connection)
             if self.dialect == "postgresql":
-                from safer_communities.warehouse import roles
+                from safer_communities.warehouse import roles, slices
 
+                for table in slices.file_tables(connection):
+                    slices.partition_by_slice(connection, table)
                 roles.apply(connection)
             connection.execute(text("DELETE FROM audit.schema_version"))
             connection.execute(text("INSERT INTO audit.schema_version (digest, migrated_at) VALUES (:d, :t)"),
@@ -413,6 +416,32 @@ def analyze(connection: Connection, table: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SET LOCAL default_statistics_target = 25"))
     connection.execute(text(f"ANALYZE {table}"))
+
+
+def replace_slice(connection: Connection, table: str, columns: list[str], path: Path, *, source: str,
+                  period: str) -> None:
+    """Replace the (source, period) slice of a staging table by the rows of a file (:func:`bulk_copy`: a validated
+    Parquet file, or a headed CSV), in the caller's transaction, and refresh the planner statistics of what was
+    loaded. On PostgreSQL a table partitioned by slice has the slice's partition emptied and filled
+    (:mod:`.slices`; its ``CHECK`` refuses a row of another slice); otherwise the slice's rows are deleted."""
+    from sqlalchemy import text
+
+    from safer_communities.warehouse import slices
+
+    target = slices.slice_partition(connection, table, source, period)
+    if target is not None:
+        connection.execute(text(f"TRUNCATE {target}"))
+        # The parent has no statistics of its own (ANALYZE of it would read every partition), so the planner would
+        # guess the groups of the load SQL's counts (60,000 for 11,566) and sort the slice on disk (0.55 s
+        # instead of 0.2 s at 600,000 rows): for the rest of the load, aggregates run on the partition, with its.
+        connection.execute(text("SET LOCAL enable_partitionwise_aggregate = on"))
+    else:
+        target = table
+        connection.execute(text(f"DELETE FROM {table} WHERE source = :source AND period = :period"),
+                           {"source": source, "period": period})
+    bulk_copy(connection, target, columns, path)
+    # Fresh statistics, or PostgreSQL plans the load SQL for ~1 staging row (22 s instead of 1 s at 600,000 rows).
+    analyze(connection, target)
 
 
 def bulk_copy_rows(connection: Connection, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:

@@ -72,13 +72,14 @@ _POSTGRES_RELATIONS = """
 SELECT n.nspname AS schema_name, c.relname AS name, CASE WHEN c.relkind = 'v' THEN 'view' ELSE 'table' END AS kind,
        obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname IN ({schemas}) AND c.relkind IN ('r', 'p', 'v')
+WHERE n.nspname IN ({schemas}) AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
 """
 _POSTGRES_COLUMNS = """
 SELECT n.nspname AS schema_name, c.relname AS name, a.attname AS column_name,
        format_type(a.atttypid, a.atttypmod) AS data_type, col_description(c.oid, a.attnum) AS comment
 FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname IN ({schemas}) AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname IN ({schemas}) AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+  AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum
 """
 
