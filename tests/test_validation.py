@@ -234,3 +234,20 @@ def test_a_file_read_on_several_threads_keeps_every_line_number(tmp_path):
         assert (count, misplaced, first, last) == (260_000 - 4, 0, 2, 260_001)
     finally:
         parsed.remove()
+
+
+def test_raw_records_finds_lines_across_blocks_of_any_length(tmp_path):
+    """The quarantine's raw text of a line, found block by block (1 MiB): lines longer than a block, lines that
+    straddle two, Windows line ends, bad bytes, and a last line with no line break, against a plain split."""
+    from safer_communities.sources.extract import raw_records
+
+    lengths = [10, 1_500_000, 0, 3, 1_048_570, 7, 2_100_000, 20, 1_048_576, 5]
+    records = [(b"\xff" if number == 4 else b"") + b"x" * length + str(number).encode()
+               for number, length in enumerate(lengths, start=1)]
+    for end, last_break in ((b"\n", True), (b"\r\n", False)):
+        path = tmp_path / "long.csv"
+        path.write_bytes(end.join(records) + (end if last_break else b""))
+        found = raw_records(path, set(range(1, len(records) + 2)))
+        assert found == {number: record.decode("utf-8", "backslashreplace")
+                         for number, record in enumerate(records, start=1)}
+        assert raw_records(path, {2, 9}) == {2: records[1].decode(), 9: records[8].decode()}
