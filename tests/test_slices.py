@@ -90,31 +90,39 @@ def test_a_row_of_another_slice_is_turned_away(tmp_path, postgres):
     assert _slices(postgres) == {}
 
 
-def test_two_loads_of_a_new_source_take_turns_only_to_make_its_partition(tmp_path, postgres):
-    """The first load of a source makes the source's partition; a load of another of its periods, started
-    meanwhile, waits for the first to commit and then uses it (instead of failing on a name taken)."""
+def test_loads_of_new_slices_wait_only_for_their_own_sources_loads(tmp_path, postgres):
+    """While the first load of a new source is open: a load of another new source goes through (the sources'
+    partitions commit on their own), and a load of another period of the same source waits for the first to
+    commit (both attach to the source's partition), then loads instead of failing on a name taken."""
     first_in = threading.Event()
     errors: list[BaseException] = []
 
-    def second():
-        try:
-            first_in.wait(30)
-            with postgres.begin() as connection:
-                _replace(connection, tmp_path, "force_new", "2020-02", "b2", range(2, 7))
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
+    def load(source, period, batch, lines):
+        def run():
+            try:
+                first_in.wait(30)
+                with postgres.begin() as connection:
+                    _replace(connection, tmp_path, source, period, batch, lines)
+            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
 
-    thread = threading.Thread(target=second)
-    thread.start()
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    same_source = load("force_new", "2020-02", "b2", range(2, 7))
+    other_source = load("force_other", "2020-01", "b3", range(2, 4))
     with postgres.begin() as connection:
         _replace(connection, tmp_path, "force_new", "2020-01", "b1", range(2, 12))
         first_in.set()
-        thread.join(1.0)
-        assert thread.is_alive()  # the second waits for the first's partition of the source
-    thread.join(30)
-    assert not errors and not thread.is_alive()
+        other_source.join(30)
+        assert not other_source.is_alive() and not errors  # another new source did not wait
+        assert same_source.is_alive()  # the same source's other period waits for this load
+    same_source.join(30)
+    assert not errors and not same_source.is_alive()
     assert _slices(postgres) == {("force_new", "2020-01"): ("b1", 10, sum(range(2, 12))),
-                                 ("force_new", "2020-02"): ("b2", 5, sum(range(2, 7)))}
+                                 ("force_new", "2020-02"): ("b2", 5, sum(range(2, 7))),
+                                 ("force_other", "2020-01"): ("b3", 2, 5)}
 
 
 def test_a_warehouse_migrated_before_partitioning_keeps_every_row(tmp_path, postgres):

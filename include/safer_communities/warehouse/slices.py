@@ -10,9 +10,10 @@ completeness checks and statistics read that partition alone. The parent tables 
 every query uses.
 
 Partitions are made the way that does not stop readers of the parent: a table of its own with a ``CHECK`` that
-matches its bounds, attached (``SHARE UPDATE EXCLUSIVE`` on the parent, not ``ACCESS EXCLUSIVE``), in the load's
-transaction. ``TRUNCATE`` holds the slice's own partition until the load commits; a query of the whole parent
-waits for it.
+matches its bounds, attached (``SHARE UPDATE EXCLUSIVE`` on the parent, not ``ACCESS EXCLUSIVE``). A new
+source's partition commits at once in a transaction of its own; a new slice's is made in the load's transaction,
+so two loads of one source's new periods take turns from the attach to the commit. ``TRUNCATE`` holds the
+slice's own partition until the load commits; a query of the whole parent waits for it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def partition_name(table: str, *values: str) -> str:
     digest = hashlib.sha256("\0".join(values).encode()).hexdigest()[:10]
     readable = re.sub(r"[^a-z0-9]+", "_", "_".join(values).lower()).strip("_")
     return f"{table}__{readable}"[: _MAX_NAME - len(digest) - 1] + f"_{digest}"
+
+
+def _qualified(table: str, *values: str) -> str:
+    """``schema.name`` of the partition of a staging table (``schema.table``) for a source or a slice."""
+    schema, root = table.split(".")
+    return f"{schema}.{partition_name(root, *values)}"
 
 
 def _literal(connection: Connection, value: str) -> str:
@@ -58,8 +65,7 @@ def _partition(connection: Connection, table: str, parent: str, values: tuple[st
     partition is itself partitioned by period."""
     from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-    schema, root = table.split(".")
-    name = f"{schema}.{partition_name(root, *values)}"
+    name = _qualified(table, *values)
     if _kind(connection, name) is not None:
         return name
     column, value = _SLICE_COLUMNS[len(values) - 1], _literal(connection, values[-1])
@@ -83,7 +89,12 @@ def slice_partition(connection: Connection, table: str, source: str, period: str
     the table is not partitioned (DuckDB, or a table that holds no file's rows)."""
     if connection.dialect.name != "postgresql" or _kind(connection, table) != "p":
         return None
-    by_source = _partition(connection, table, table, (source,))
+    by_source = _qualified(table, source)
+    if _kind(connection, by_source) is None:
+        # A new source's partition commits on its own at once: attaching it locks the table against other new
+        # sources' until commit, which the load's transaction would hold for the whole load.
+        with connection.engine.begin() as own:
+            _partition(own, table, table, (source,))
     return _partition(connection, table, by_source, (source, period))
 
 
@@ -114,6 +125,7 @@ def partition_by_slice(connection: Connection, table: str) -> None:
     if comment is not None:
         connection.exec_driver_sql(f"COMMENT ON TABLE {table} IS {_literal(connection, comment)}")
     for source, period in connection.execute(text(f"SELECT DISTINCT source, period FROM {old}")).all():
-        slice_partition(connection, table, source, period)
+        # in this transaction, which holds the new table until it commits
+        _partition(connection, table, _partition(connection, table, table, (source,)), (source, period))
     connection.execute(text(f"INSERT INTO {table} SELECT * FROM {old}"))
     connection.execute(text(f"DROP TABLE {old}"))
