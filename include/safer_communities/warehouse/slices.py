@@ -117,8 +117,7 @@ def partition_by_slice(connection: Connection, table: str) -> None:
 
     if _kind(connection, table) != "r":
         return
-    schema, name = table.split(".")
-    old = f"{schema}.{partition_name(name, 'unpartitioned')}"
+    old = f"{table}__unpartitioned"  # no partition's name: theirs end in a digest
     comment = connection.execute(text("SELECT obj_description(to_regclass(:t), 'pg_class')"), {"t": table}).scalar()
     connection.execute(text(f"ALTER TABLE {table} RENAME TO {old.split('.')[1]}"))
     connection.execute(text(f"CREATE TABLE {table} (LIKE {old} INCLUDING ALL) PARTITION BY LIST (source)"))
