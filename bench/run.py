@@ -40,6 +40,9 @@ DROP = OUT / "drop"
 SOURCE = "police_street_crime"
 PERIOD = "2020-01"
 AS_OF = "2020-03-15"  # within the source's deadline: the month is due and delivered
+# The aims (issue 13): the pipeline's time at most this many times the engine's own bulk reader's, in the same run.
+AIMS = {"duckdb": 2.5, "postgres": 3.0}
+PEAK_AIM_MIB = 1024
 PG_SERVER = "host=127.0.0.1 port=5432 user=postgres"
 RAW_COLUMNS = [
     "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "location",
@@ -460,6 +463,14 @@ def report(results: dict) -> list[str]:
                 " pull, validated Parquet, routing, audit)"
             )
     out("")
+    for engine, figures in results["engines"].items():
+        base = figures["baseline"]
+        ratios = [run["seconds"] / base["seconds"] for run in figures["runs"]]
+        peak = max(run["peak_rss_mib"] for run in figures["runs"])
+        met = sum(ratio <= AIMS[engine] for ratio in ratios)
+        out(f"aims {engine}: pipeline/baseline {', '.join(f'{r:.2f}x' for r in ratios)} "
+            f"(median {statistics.median(ratios):.2f}x): at most {AIMS[engine]}x in {met} of {len(ratios)} runs; "
+            f"peak RSS {peak:,.0f} MiB {'under' if peak < PEAK_AIM_MIB else 'OVER'} {PEAK_AIM_MIB:,} MiB")
     expected = results["data"]["expected_loaded"]
     for engine, figures in results["engines"].items():
         for n, run in enumerate(figures["runs"], start=1):
