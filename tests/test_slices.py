@@ -1,6 +1,6 @@
 """Staging slices (``warehouse.replace_slice``, ``warehouse.slices``): a load replaces its (source, period) slice
 whole and touches no other, on both engines; on PostgreSQL each slice is a partition of its own, emptied and
-filled again by a re-run, made without stopping the loads of other periods, and a warehouse migrated before
+filled again by a re-run, made without stopping the loads of other sources, and a warehouse migrated before
 partitioning keeps every row."""
 
 from __future__ import annotations
