@@ -149,3 +149,11 @@ def test_a_warehouse_migrated_before_partitioning_keeps_every_row(tmp_path, post
     after = _slices(postgres)
     assert after.pop(("force_1", "2020-02")) == ("new", 2, 5)
     assert after == {key: value for key, value in before.items() if key != ("force_1", "2020-02")}
+
+
+def test_a_table_name_that_is_not_a_plain_schema_table_is_refused_before_any_sql(tmp_path, postgres):
+    path = _csv(tmp_path, "force_a", "2020-01", "b1", range(2, 4))
+    for table in ("staging.police_street; DROP TABLE audit.load_batch", "police_street"):
+        with pytest.raises(ValueError, match="not a safe"), postgres.begin() as connection:
+            replace_slice(connection, table, COLUMNS, path, source="force_a", period="2020-01")
+    assert postgres.query("SELECT count(*) AS n FROM audit.load_batch")[0]["n"] == 0

@@ -428,6 +428,8 @@ def replace_slice(connection: Connection, table: str, columns: list[str], path: 
 
     from safer_communities.warehouse import slices
 
+    if not _IDENTIFIER.match(table) or "." not in table:  # checked before any SQL is made with it
+        raise ValueError(f"not a safe schema.table: {table}")
     target = slices.slice_partition(connection, table, source, period)
     if target is not None:
         connection.execute(text(f"TRUNCATE {target}"))
